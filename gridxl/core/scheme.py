@@ -1,0 +1,460 @@
+"""The scheme model: a 考核办法 as data.
+
+A scheme file (TOML, see ``gridxl/schemes/*.toml``) reads top to bottom the
+way the seed document does: who is scored, the input fields a clerk types,
+the indicators with their points and rule, grades, flags.  The classes below
+mirror the file one to one, and :func:`load_scheme` reports any mistake with
+the file, the indicator and the field it is in.
+
+TOML rather than YAML: it is in the standard library (also in Pyodide, so the
+same loader runs inside xlwings Lite), has no indentation traps for someone
+editing in Notepad, keeps long Chinese rule texts in plain multi-line strings,
+and a number is always a number (YAML reads ``no`` as False and ``1:30`` as 90).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import kinds as kinds_mod
+from .expr import (IF, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
+                   parse)
+
+FIELD_TYPES = {
+    "count": "whole number >= 0",
+    "number": "number",
+    "rate": "rate between 0 and 1 (0%..100%)",
+    "flag": "1 (yes) or 0 (no)",
+    "score": "score typed by an inspector",
+    "choice": "one of the listed choices",
+}
+UNIT_KEY = "unit"
+SUBUNIT_KEY = "subunit"
+TOTAL_KEY = "total"
+
+
+class SchemeError(ValueError):
+    """A scheme file is malformed; the message names file, indicator and field."""
+
+
+@dataclass
+class FieldSpec:
+    key: str
+    label: str
+    type: str = "count"
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] = field(default_factory=list)
+    level: str = "unit"  # or "subunit"
+    help: str = ""
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        lo = self.min if self.min is not None else (0.0 if self.type in ("count", "rate", "flag", "score") else None)
+        hi = self.max if self.max is not None else (1.0 if self.type in ("rate", "flag") else None)
+        return lo, hi
+
+    @property
+    def header(self) -> str:
+        return f"{self.label}（{self.unit}）" if self.unit else self.label
+
+
+@dataclass
+class Section:
+    key: str
+    name: str
+    points: float | None = None
+
+
+@dataclass
+class Grade:
+    label: str
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass
+class Flag:
+    key: str
+    label: str
+    condition: str
+    grade: str | None = None  # a forced grade, e.g. 不合格
+
+
+@dataclass
+class Stars:
+    per: float = 20
+    max_stars: int = 5
+    mode: str = "deducted"  # each `per` points deducted cancels a star; or "score": floor(total/per)
+    full: float = 100
+
+
+@dataclass
+class Indicator:
+    key: str
+    name: str
+    points: float
+    kind: str
+    value_text: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    items: list[dict] = field(default_factory=list)
+    when: list[dict] = field(default_factory=list)
+    section: str | None = None
+    rule: str = ""
+    digits: int = 2
+    extra: bool = False  # bonus/penalty outside the base points
+    per_subunit: bool = False  # computed per grid, averaged for the unit
+    unspecified: bool = False  # the seed gives no rule: inspector-entered placeholder
+    if_zero: float = 0.0  # the score when a denominator is 0
+    value_unit: str = ""
+    notes: list[str] = field(default_factory=list)
+    scheme: "Scheme | None" = field(default=None, repr=False)
+
+    # -- what the kinds read ---------------------------------------------
+    @property
+    def rule_kind(self) -> kinds_mod.RuleKind:
+        return kinds_mod.get_kind(self.kind)
+
+    def points_expr(self) -> Expr:
+        return Num(float(self.points))
+
+    def param_value(self, name: str, default: Any = None):
+        if name in self.params and self.params[name] is not None:
+            value = self.params[name]
+            if isinstance(value, dict):
+                raise SchemeError(self._where(name) + "this parameter cannot depend on a choice here")
+            return value
+        for p in self.rule_kind.params:
+            if p.name == name and p.default is not None:
+                return p.default
+        return default
+
+    def param_expr(self, name: str) -> Expr:
+        value = self.params.get(name)
+        if value is None:
+            value = self.param_value(name)
+        if isinstance(value, dict):  # {by = "grid_type", 城市 = 600, 农村 = 400}
+            by = value["by"]
+            ref = self.scheme.resolve(by, self) if self.scheme else Field(by)
+            out: Expr = NA()
+            for case, amount in reversed([(k, v) for k, v in value.items() if k != "by"]):
+                out = IF(ref.eq(Text(str(case))), amount, out)
+            return out
+        return as_expr(float(value))
+
+    def item_value(self, item: dict) -> Expr:
+        if "field" in item:
+            return self.scheme.resolve(item["field"], self)
+        return self.scheme.parse_expr(item["value"], self, "value")
+
+    def _where(self, name: str | None = None) -> str:
+        path = self.scheme.path if self.scheme else "<scheme>"
+        return f"{path}: indicator {self.key!r}" + (f", field {name!r}: " if name else ": ")
+
+    @property
+    def score_bounds(self) -> tuple[float | None, float | None]:
+        lo, hi = self.rule_kind.bounds(self)
+        for rule in self.when:
+            s = rule.get("score")
+            lo = None if lo is None else min(lo, s)
+            hi = None if hi is None else max(hi, s)
+        return lo, hi
+
+
+@dataclass
+class Compiled:
+    """An indicator turned into formulas: its measured value and its rounded score."""
+
+    indicator: Indicator
+    measure: Expr | None
+    score: Expr
+    inputs: list[str]  # fields the score reads, in the order UDF arguments take them
+
+
+@dataclass
+class Scheme:
+    id: str
+    name: str
+    unit: str
+    fields: list[FieldSpec]
+    indicators: list[Indicator]
+    title: str = ""
+    source: str = ""
+    period: str = "monthly"
+    total_points: float = 100
+    digits: int = 2
+    subunit: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    grades: list[Grade] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    stars: Stars | None = None
+    ambiguities: list[str] = field(default_factory=list)
+    description: str = ""
+    path: str = "<scheme>"
+    _compiled: dict[str, Compiled] | None = field(default=None, repr=False)
+
+    # -- lookups ---------------------------------------------------------------
+    def field(self, key: str) -> FieldSpec:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    def indicator(self, key: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.key == key:
+                return ind
+        raise KeyError(key)
+
+    @property
+    def field_keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+    def unit_fields(self) -> list[FieldSpec]:
+        return [f for f in self.fields if f.level == "unit"]
+
+    def subunit_fields(self) -> list[FieldSpec]:
+        return [f for f in self.fields if f.level == "subunit"]
+
+    @property
+    def base_indicators(self) -> list[Indicator]:
+        return [i for i in self.indicators if not i.extra]
+
+    def resolve(self, name: str, ind: Indicator | None = None) -> Expr:
+        if name == UNIT_KEY:
+            return Field(UNIT_KEY)
+        if name == TOTAL_KEY and ind is None:  # flags and grade rules may read the total
+            return Field(TOTAL_KEY)
+        if name in self.field_keys:
+            f = self.field(name)
+            if ind is not None and f.level == "subunit" and not ind.per_subunit:
+                raise ExprError(f"{name!r} is a per-{self.subunit or 'subunit'} field; only per_subunit "
+                                f"indicators can read it")
+            return Field(name)
+        if any(i.key == name for i in self.indicators):
+            if ind is not None and name == ind.key:
+                raise ExprError(f"indicator {name!r} refers to itself")
+            return Score(name)
+        raise ExprError(f"{name!r} is neither an input field nor an indicator of this scheme")
+
+    def parse_expr(self, text: str, ind: Indicator, what: str) -> Expr:
+        try:
+            return parse(text, lambda n: self.resolve(n, ind))
+        except ExprError as exc:
+            raise SchemeError(ind._where(what) + str(exc)) from None
+
+    # -- formulas ----------------------------------------------------------------
+    def compiled(self) -> dict[str, Compiled]:
+        if self._compiled is None:
+            self._compiled = {ind.key: self._compile(ind) for ind in self.indicators}
+            self._check_order()
+        return self._compiled
+
+    def _compile(self, ind: Indicator) -> Compiled:
+        kind = ind.rule_kind
+        measure = self.parse_expr(ind.value_text, ind, "value") if ind.value_text else None
+        try:
+            raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.name == "rank_decay" else measure)
+        except (KeyError, TypeError, ExprError) as exc:
+            raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
+        score: Expr = ROUND(raw, ind.digits)
+        if measure is not None and kind.name != "rank_decay":
+            guards = []
+            for d in divisors(measure):
+                for key in d.fields():
+                    guard = Field(key).eq(0) if key in self.field_keys else Score(key).eq(0)
+                    if not any(g.to_excel(_KEYS) == guard.to_excel(_KEYS) for g in guards):
+                        guards.append(guard)
+            if guards:
+                score = IF(OR(*guards), ind.if_zero, score)
+        for rule in reversed(ind.when):
+            cond = self.parse_expr(rule["if"], ind, "when")
+            score = IF(cond, rule["score"], score)
+        inputs = []
+        for expr in ([measure] if measure is not None else []) + [score]:
+            for key in expr.fields():
+                if key != ind.key and key not in inputs:
+                    inputs.append(key)
+        return Compiled(ind, measure, score, inputs)
+
+    def _check_order(self):
+        """Indicators may read other indicators' scores; refuse cycles."""
+        order = self.evaluation_order()
+        if len(order) != len(self.indicators):
+            stuck = [i.key for i in self.indicators if i.key not in order]
+            raise SchemeError(f"{self.path}: indicators {stuck} refer to each other in a circle")
+
+    def evaluation_order(self) -> list[str]:
+        comp = self._compiled or {}
+        deps = {k: [x for x in c.inputs if x in comp] for k, c in comp.items()}
+        order: list[str] = []
+        progress = True
+        while progress:
+            progress = False
+            for key in comp:
+                if key not in order and all(d in order for d in deps[key]):
+                    order.append(key)
+                    progress = True
+        return order
+
+    def grade_expr(self, total: Expr) -> Expr | None:
+        """Grades by lower bounds, highest first: a total in a gap takes the band below."""
+        if not self.grades:
+            return None
+        ranked = sorted(self.grades, key=lambda g: -(g.min if g.min is not None else float("-inf")))
+        out: Expr = Text(ranked[-1].label)
+        for g in reversed(ranked[:-1]):
+            out = IF(total >= g.min, g.label, out)
+        return out
+
+
+_KEYS = type("_Keys", (), {"cell": staticmethod(lambda space, key: f"{space}:{key}"),
+                           "column": staticmethod(lambda space, key: f"{space}:{key}:")})()
+
+
+# -- loading -----------------------------------------------------------------
+_INDICATOR_KEYS = {"key", "name", "points", "kind", "value", "items", "when", "section", "rule", "digits",
+                   "extra", "per_subunit", "unspecified", "if_zero", "value_unit", "notes", "parts"}
+
+
+def _need(table: dict, key: str, where: str, typ=str):
+    if key not in table:
+        raise SchemeError(f"{where}: field {key!r} is missing")
+    value = table[key]
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, typ):
+        raise SchemeError(f"{where}, field {key!r}: expected {typ.__name__}, got {value!r}")
+    return value
+
+
+def _number(value, where: str, name: str):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SchemeError(f"{where}, field {name!r}: expected a number, got {value!r}")
+    return float(value)
+
+
+def load_scheme(path: str | Path) -> Scheme:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SchemeError(f"{path}: no such scheme file") from None
+    except UnicodeDecodeError as exc:
+        raise SchemeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"{path}: not valid TOML: {exc}") from None
+    return scheme_from_dict(data, str(path))
+
+
+def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
+    where = path
+    sid = _need(data, "id", where)
+    fields = []
+    for i, f in enumerate(data.get("fields", [])):
+        w = f"{path}: field #{i + 1}" + (f" {f.get('key')!r}" if isinstance(f, dict) and "key" in f else "")
+        if not isinstance(f, dict):
+            raise SchemeError(f"{w}: expected a table")
+        ftype = f.get("type", "count")
+        if ftype not in FIELD_TYPES:
+            raise SchemeError(f"{w}, field 'type': expected one of {', '.join(FIELD_TYPES)}, got {ftype!r}")
+        unknown = set(f) - {"key", "label", "type", "unit", "min", "max", "choices", "level", "help"}
+        if unknown:
+            raise SchemeError(f"{w}: unknown setting(s) {sorted(unknown)}")
+        fields.append(FieldSpec(key=_need(f, "key", w), label=_need(f, "label", w), type=ftype,
+                                unit=f.get("unit", ""), min=f.get("min"), max=f.get("max"),
+                                choices=list(f.get("choices", [])), level=f.get("level", "unit"),
+                                help=f.get("help", "")))
+    keys = [f.key for f in fields]
+    dup = {k for k in keys if keys.count(k) > 1}
+    if dup:
+        raise SchemeError(f"{path}: field key(s) {sorted(dup)} defined twice")
+    for reserved in (UNIT_KEY, SUBUNIT_KEY, TOTAL_KEY, "rank", "rank_dense", "grade", "stars"):
+        if reserved in keys:
+            raise SchemeError(f"{path}: field key {reserved!r} is reserved for an output column")
+    sections = [Section(key=_need(s, "key", f"{path}: section"), name=_need(s, "name", f"{path}: section"),
+                        points=s.get("points")) for s in data.get("sections", [])]
+    indicators = []
+    for i, t in enumerate(data.get("indicators", [])):
+        w = f"{path}: indicator #{i + 1}" + (f" {t.get('key')!r}" if isinstance(t, dict) and "key" in t else "")
+        if not isinstance(t, dict):
+            raise SchemeError(f"{w}: expected a table")
+        key = _need(t, "key", w)
+        kind = _need(t, "kind", w)
+        if kind not in kinds_mod.REGISTRY:
+            raise SchemeError(f"{w}, field 'kind': unknown rule kind {kind!r}; known: "
+                              f"{', '.join(sorted(kinds_mod.REGISTRY))}")
+        rk = kinds_mod.REGISTRY[kind]
+        param_names = {p.name for p in rk.params}
+        unknown = set(t) - _INDICATOR_KEYS - param_names
+        if unknown:
+            raise SchemeError(f"{w}: unknown setting(s) {sorted(unknown)} for kind {kind!r} "
+                              f"(it takes {sorted(param_names) or 'no parameters'})")
+        params = {p.name: t[p.name] for p in rk.params if p.name in t}
+        for p in rk.params:
+            if p.required and p.name not in t:
+                raise SchemeError(f"{w}: field {p.name!r} is missing (kind {kind!r} needs it: {p.help})")
+            if p.name in params and p.kind == "number" and params[p.name] is not None:
+                v = params[p.name]
+                if isinstance(v, dict):
+                    if not p.by_case or "by" not in v:
+                        raise SchemeError(f"{w}, field {p.name!r}: expected a number"
+                                          + (" or {by = field, case = number, …}" if p.by_case else ""))
+                    for ck, cv in v.items():
+                        if ck != "by":
+                            _number(cv, w, f"{p.name}.{ck}")
+                else:
+                    params[p.name] = _number(v, w, p.name)
+        if "parts" in t:
+            params["parts"] = t["parts"]
+        if rk.needs_value and "value" not in t:
+            raise SchemeError(f"{w}: field 'value' is missing (kind {kind!r} scores a measured value)")
+        items = t.get("items", [])
+        for j, item in enumerate(items):
+            if not isinstance(item, dict) or not ({"field", "value"} & set(item)):
+                raise SchemeError(f"{w}, items[{j + 1}]: expected {{field = …, each = …}} or {{value = …, bands = …}}")
+        for j, rule in enumerate(t.get("when", [])):
+            if not isinstance(rule, dict) or "if" not in rule or "score" not in rule:
+                raise SchemeError(f"{w}, when[{j + 1}]: expected {{if = condition, score = number, text = …}}")
+        points = _number(_need(t, "points", w, float), w, "points")
+        indicators.append(Indicator(
+            key=key, name=_need(t, "name", w), points=points, kind=kind, value_text=t.get("value"),
+            params=params, items=items, when=list(t.get("when", [])), section=t.get("section"),
+            rule=t.get("rule", ""), digits=int(t.get("digits", data.get("digits", 2))),
+            extra=bool(t.get("extra", False)), per_subunit=bool(t.get("per_subunit", False)),
+            unspecified=bool(t.get("unspecified", False)), if_zero=float(t.get("if_zero", 0)),
+            value_unit=t.get("value_unit", ""), notes=list(t.get("notes", []))))
+    ikeys = [i.key for i in indicators]
+    dup = {k for k in ikeys if ikeys.count(k) > 1} | (set(ikeys) & set(keys))
+    if dup:
+        raise SchemeError(f"{path}: key(s) {sorted(dup)} used twice (indicator and field keys must be unique)")
+    section_keys = {s.key for s in sections}
+    for ind in indicators:
+        if ind.section and ind.section not in section_keys:
+            raise SchemeError(f"{path}: indicator {ind.key!r}, field 'section': no section {ind.section!r}")
+    grades = [Grade(label=_need(g, "label", f"{path}: grade"), min=g.get("min"), max=g.get("max"))
+              for g in data.get("grades", [])]
+    flags = [Flag(key=_need(f, "key", f"{path}: flag"), label=_need(f, "label", f"{path}: flag"),
+                  condition=_need(f, "if", f"{path}: flag {f.get('key')!r}"), grade=f.get("grade"))
+             for f in data.get("flags", [])]
+    stars = Stars(**data["stars"]) if "stars" in data else None
+    scheme = Scheme(
+        id=sid, name=_need(data, "name", where), unit=_need(data, "unit", where), fields=fields,
+        indicators=indicators, title=data.get("title", ""), source=data.get("source", ""),
+        period=data.get("period", "monthly"), total_points=float(data.get("total_points", 100)),
+        digits=int(data.get("digits", 2)), subunit=data.get("subunit"), sections=sections, grades=grades,
+        flags=flags, stars=stars, ambiguities=list(data.get("ambiguities", [])),
+        description=data.get("description", ""), path=path)
+    for ind in indicators:
+        ind.scheme = scheme
+        if ind.per_subunit and not scheme.subunit:
+            raise SchemeError(ind._where("per_subunit") + "the scheme names no subunit (subunit = \"网格\")")
+    for f in flags:
+        try:
+            parse(f.condition, lambda n: scheme.resolve(n))
+        except ExprError as exc:
+            raise SchemeError(f"{path}: flag {f.key!r}, field 'if': {exc}") from None
+    scheme.compiled()  # fail now, with the indicator named, rather than at scoring time
+    return scheme

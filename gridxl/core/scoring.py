@@ -1,0 +1,285 @@
+"""Scoring whole tables of units at once (numpy columns, no per-unit Python loop).
+
+``score_frame(scheme, frame)`` is the one entry point the CLI, the UDFs, the
+bulletin and the tests share.  The input frame has a ``unit`` column and one
+column per field key; values are already numbers (see ``gridxl.inputs`` for
+turning a clerk's file into such a frame, with errors naming cell and field).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .excel_math import excel_round, format_number
+from .expr import COMPARE_DIGITS, Env, ExprError, ROUND, parse
+from .scheme import SUBUNIT_KEY, UNIT_KEY, Scheme
+
+RESULT_COLUMNS = ("total", "rank", "rank_dense")
+
+
+class ScoringError(ValueError):
+    """Inputs that cannot be scored; the message says which unit and field."""
+
+
+@dataclass
+class ScoreResult:
+    table: pd.DataFrame  # unit, indicator keys…, total, rank, rank_dense[, grade][, stars][, flags]
+    measures: dict[str, np.ndarray]
+    subunit_table: pd.DataFrame | None = None
+    explain: pd.DataFrame | None = None
+
+
+def _column(frame: pd.DataFrame, key: str, spec_type: str) -> np.ndarray:
+    if key not in frame.columns:
+        raise ScoringError(f"input has no column for field {key!r}")
+    col = frame[key]
+    if spec_type == "choice" or key in (UNIT_KEY, SUBUNIT_KEY):
+        return col.astype(object).where(col.notna(), "").map(str).to_numpy(dtype=object)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+
+
+def field_env(scheme: Scheme, frame: pd.DataFrame, level: str = "unit") -> dict[str, np.ndarray]:
+    env = {UNIT_KEY: _column(frame, UNIT_KEY, "choice")}
+    if level == "subunit" and SUBUNIT_KEY in frame.columns:
+        env[SUBUNIT_KEY] = _column(frame, SUBUNIT_KEY, "choice")
+    for f in scheme.fields:
+        if f.level == level:
+            env[f.key] = _column(frame, f.key, f.type)
+    return env
+
+
+def _missing_mask(env_fields, keys, n):
+    mask = np.zeros(n, dtype=bool)
+    for key in keys:
+        col = env_fields.get(key)
+        if col is not None and col.dtype != object:
+            mask |= np.isnan(col)
+    return mask
+
+
+def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, level: str = "unit",
+                        averaged: dict[str, np.ndarray] | None = None):
+    """Scores of the indicators of one level, in dependency order; NaN where an input is blank."""
+    compiled = scheme.compiled()
+    scores: dict[str, np.ndarray] = dict(averaged or {})
+    measures: dict[str, np.ndarray] = {}
+    env = Env(fields, scores, measures)
+    for key in scheme.evaluation_order():
+        comp = compiled[key]
+        ind = comp.indicator
+        if (level == "subunit") != ind.per_subunit:
+            continue
+        if comp.measure is not None:
+            measures[key] = np.broadcast_to(
+                np.asarray(ROUND(comp.measure, COMPARE_DIGITS).evaluate(env), dtype=float), (n,)).copy()
+        try:
+            value = comp.score.evaluate(env)
+        except KeyError as exc:
+            raise ScoringError(f"indicator {key!r} reads {exc.args[0]!r}, which the input does not have") from None
+        value = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+        blank = _missing_mask(fields, comp.inputs, n)
+        for dep in comp.inputs:
+            if dep in scores:
+                blank |= np.isnan(scores[dep])
+        unscorable = np.isnan(value) & ~blank
+        if unscorable.any():
+            units = [str(u) for u in np.asarray(fields[UNIT_KEY])[unscorable][:5]]
+            raise ScoringError(f"indicator {key!r} ({ind.name}) cannot be scored for {', '.join(units)}: "
+                               f"a value is outside the scheme's tables (unknown unit or choice?) or not a number")
+        value[blank] = np.nan
+        scores[key] = value
+    return scores, measures
+
+
+def _average_subunits(scheme: Scheme, units: np.ndarray, sub: pd.DataFrame):
+    fields = field_env(scheme, sub, "subunit")
+    n = len(sub)
+    scores, _ = evaluate_indicators(scheme, fields, n, "subunit")
+    table = pd.DataFrame({UNIT_KEY: fields[UNIT_KEY], **scores})
+    if SUBUNIT_KEY in fields:
+        table.insert(1, SUBUNIT_KEY, fields[SUBUNIT_KEY])
+    means = table.groupby(UNIT_KEY, sort=False)[list(scores)].mean()
+    averaged = {}
+    for key in scores:
+        ind = scheme.indicator(key)
+        col = means[key].reindex(units).to_numpy(dtype=float)
+        averaged[key] = excel_round(col, ind.digits)
+    return averaged, table
+
+
+def competition_rank(total: np.ndarray) -> np.ndarray:
+    """1 + how many totals are higher (ties share a rank, the next skips: 1,1,3)."""
+    s = pd.Series(total)
+    return s.rank(method="min", ascending=False).to_numpy()
+
+
+def dense_rank(total: np.ndarray) -> np.ndarray:
+    """中国式排名: 1 + how many distinct totals are higher (1,1,2)."""
+    s = pd.Series(total)
+    return s.rank(method="dense", ascending=False).to_numpy()
+
+
+def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | None = None,
+                explain: bool = False) -> ScoreResult:
+    n = len(frame)
+    fields = field_env(scheme, frame, "unit")
+    averaged = None
+    sub_table = None
+    if any(i.per_subunit for i in scheme.indicators):
+        if subunits is None:
+            raise ScoringError(f"scheme {scheme.id} scores each {scheme.subunit} and averages them: "
+                               f"give the {scheme.subunit} table too (--subunits FILE, or a second sheet)")
+        averaged, sub_table = _average_subunits(scheme, fields[UNIT_KEY], subunits)
+    scores, measures = evaluate_indicators(scheme, fields, n, "unit", averaged)
+    ordered = [i.key for i in scheme.indicators]
+    table = pd.DataFrame({UNIT_KEY: fields[UNIT_KEY]})
+    for key in ordered:
+        table[key] = scores[key]
+    matrix = np.column_stack([scores[k] for k in ordered]) if ordered else np.zeros((n, 0))
+    total = np.zeros(n)
+    for j in range(matrix.shape[1]):  # left to right, as SUM adds the row
+        total = total + matrix[:, j]
+    total = excel_round(np.asarray(total, dtype=float).reshape(n), scheme.digits)
+    table["total"] = total
+    table["rank"] = competition_rank(total)
+    table["rank_dense"] = dense_rank(total)
+    extra_env = Env({**fields, "total": total}, scores, measures)
+    forced = np.full(n, None, dtype=object)
+    flag_values = {}
+    for flag in scheme.flags:
+        cond = parse(flag.condition, scheme.resolve)
+        hit = np.broadcast_to(np.asarray(cond.evaluate(extra_env), dtype=bool), (n,))
+        flag_values[flag.key] = np.where(hit, flag.label, "")
+        if flag.grade:
+            forced = np.where(hit & (forced == None), flag.grade, forced)  # noqa: E711
+    grade = scheme.grade_expr(_total_expr())
+    if grade is not None:
+        graded = np.broadcast_to(np.asarray(grade.evaluate(extra_env), dtype=object), (n,))
+        graded = np.where(forced != None, forced, graded)  # noqa: E711
+        table["grade"] = np.where(np.isnan(total), "", graded)
+    if scheme.stars is not None:
+        table["stars"] = stars_of(scheme, total)
+    for key, values in flag_values.items():
+        table[key] = values
+    result = ScoreResult(table, measures, sub_table)
+    if explain:
+        result.explain = explain_frame(scheme, fields, scores, measures)
+    return result
+
+
+def stars_of(scheme: Scheme, total: np.ndarray) -> np.ndarray:
+    st = scheme.stars
+    if st.mode == "deducted":
+        stars = st.max_stars - np.floor(excel_round((st.full - total) / st.per, COMPARE_DIGITS))
+    else:
+        stars = np.floor(excel_round(total / st.per, COMPARE_DIGITS))
+    return np.clip(stars, 0, st.max_stars)
+
+
+def _total_expr():
+    from .expr import Field
+    return Field("total")
+
+
+def explain_frame(scheme: Scheme, fields, scores, measures) -> pd.DataFrame:
+    """The derivation of every score in words and numbers, one text column per indicator."""
+    compiled = scheme.compiled()
+    n = len(fields[UNIT_KEY])
+    out = {UNIT_KEY: fields[UNIT_KEY]}
+    for ind in scheme.indicators:
+        comp = compiled[ind.key]
+        texts = []
+        for i in range(n):  # text only: scoring above is vectorised
+            texts.append(explain_one(scheme, ind.key, {k: v[i] for k, v in fields.items()},
+                                     {k: v[i] for k, v in scores.items()},
+                                     {k: v[i] for k, v in measures.items()}))
+        out[ind.key] = texts
+    return pd.DataFrame(out)
+
+
+def explain_one(scheme: Scheme, key: str, fields: dict, scores: dict, measures: dict) -> str:
+    comp = scheme.compiled()[key]
+    ind = comp.indicator
+    score = scores.get(key, np.nan)
+    head = ind.name
+    if np.isnan(score):
+        missing = [k for k in comp.inputs if k in fields and isinstance(fields[k], float) and np.isnan(fields[k])]
+        return f"{head}: 缺少输入 {', '.join(missing) or ''}".rstrip()
+    for rule in ind.when:
+        cond = parse(rule["if"], lambda n: scheme.resolve(n))
+        if bool(np.asarray(cond.evaluate(Env({k: np.asarray([v]) for k, v in fields.items()},
+                                                 {k: np.asarray([v]) for k, v in scores.items()}))).reshape(-1)[0]):
+            return f"{head}: {rule.get('text', rule['if'])} -> {format_number(rule['score'])}"
+    if comp.measure is not None:
+        shown = _substitute(scheme, ind, comp.measure, fields, scores)
+        value = measures.get(key, np.nan)
+        zero = any(float(fields.get(k, 1) or 0) == 0 for d in _divisor_fields(comp.measure) for k in [d])
+        if zero:
+            return f"{head}: {shown}, 分母为 0 -> {format_number(score)}"
+        from .kinds import value_text
+        shown_value = value_text(ind, value)
+        tail = ind.rule_kind.explain(ind, value, score) if ind.rule_kind.explain else f"-> {format_number(score)}"
+        return f"{head} {shown}={shown_value} {tail}"
+    parts = []
+    for item in ind.items or ind.params.get("parts", []):
+        name = item.get("field") or item.get("value")
+        if "field" in item and item["field"] in fields:
+            v = fields[item["field"]]
+            label = scheme.field(item["field"]).label if item["field"] in scheme.field_keys else item["field"]
+            if "weight" in item:
+                parts.append(f"{label} {format_number(v, 4)}×{format_number(item['weight'], 4)}")
+            elif v:
+                parts.append(f"{label} {format_number(v, 4)}×{format_number(item.get('each', 1), 4)}")
+        elif name:
+            parts.append(str(name))
+    detail = "; ".join(parts) if parts else "无扣分" if ind.kind == "deduction" else ""
+    return f"{head}: {detail} -> {format_number(score)}".replace(":  ->", ": ->")
+
+
+def _divisor_fields(expr):
+    from .expr import divisors
+    out = []
+    for d in divisors(expr):
+        out.extend(d.fields())
+    return out
+
+
+def _substitute(scheme, ind, expr, fields, scores) -> str:
+    """The value expression with this unit's numbers in place of the field names."""
+    from .expr import Refs
+
+    def cell(space, key):
+        v = fields.get(key) if space == "field" else scores.get(key)
+        return format_number(float(v), 4) if v is not None and not isinstance(v, str) else str(v)
+    return expr.to_excel(Refs(cell))
+
+
+def score_rows(scheme: Scheme, rows: list[dict]) -> ScoreResult:
+    """Convenience for a handful of units given as dicts (UDFs, tests)."""
+    return score_frame(scheme, pd.DataFrame(rows))
+
+
+def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
+    """One indicator's score for one unit (GRID_SCORE); values keyed by field."""
+    comp = scheme.compiled()[key]
+    ind = comp.indicator
+    if ind.kind == "rank_decay":
+        raise ScoringError(f"{ind.name} ({key}) ranks units against each other: score the whole table")
+    fields = {k: np.asarray([float(v)]) if not isinstance(v, str) else np.asarray([v], dtype=object)
+              for k, v in values.items()}
+    fields.setdefault(UNIT_KEY, np.asarray([""], dtype=object))
+    missing = [k for k in comp.inputs if k not in fields and k not in scheme.compiled()]
+    if missing:
+        raise ScoringError(f"{key}: missing input(s) {', '.join(missing)}")
+    scores = {}
+    for dep in comp.inputs:
+        if dep in scheme.compiled():
+            scores[dep] = np.asarray([score_indicator(scheme, dep, values)])
+    env = Env(fields, scores, {})
+    try:
+        out = float(np.asarray(comp.score.evaluate(env)).reshape(-1)[0])
+    except ExprError as exc:
+        raise ScoringError(str(exc)) from None
+    return out
