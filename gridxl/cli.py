@@ -1,0 +1,65 @@
+"""The ``gridxl`` command line.
+
+Every module in ``gridxl/commands/`` contributes sub-commands through a
+``register(subparsers)`` function; this file only discovers them and turns
+expected failures (bad scheme, bad input file) into one clear line on stderr
+with exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from . import __version__
+from . import commands as commands_pkg
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad file, bad value); printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gridxl",
+        description="网格化服务管理考核 → 自动计分的 Excel 工作簿。Score grid-governance assessments exactly as Excel would.",
+        epilog="Run `gridxl COMMAND --help` for the options of each command.")
+    parser.add_argument("--version", action="version", version=f"gridxl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def _expected_errors():
+    from .core.expr import ExprError
+    from .core.scheme import SchemeError
+    from .core.scoring import ScoringError
+    from .inputs import InputError
+    return (UserError, SchemeError, ScoringError, InputError, ExprError, FileNotFoundError,
+            IsADirectoryError, PermissionError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except _expected_errors() as exc:
+        print(f"gridxl {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"gridxl {args.command}: interrupted; nothing was written over", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

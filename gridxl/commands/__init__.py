@@ -1,0 +1,1 @@
+"""Sub-commands of the gridxl CLI: each module here defines register(subparsers)."""

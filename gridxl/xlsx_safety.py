@@ -1,0 +1,79 @@
+"""Opening xlsx files from outside without trusting them.
+
+A file that comes back from an office may be anything: not a zip, a
+truncated zip, a zip bomb, XML with entity expansion, a sheet claiming a
+million rows.  We check the container before openpyxl sees it, read with
+defusedxml installed (openpyxl uses it when present), and never evaluate or
+keep macros.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all parts together
+MAX_RATIO = 200  # uncompressed / compressed, per part
+MAX_ROWS = 200_000
+MAX_COLS = 500
+
+
+def check_container(path: Path):
+    from .inputs import InputError
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            for info in zf.infolist():
+                total += info.file_size
+                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 10_000_000:
+                    raise InputError(f"{path}: part {info.filename} expands {info.file_size // info.compress_size}× "
+                                     f"(a zip bomb?); refused")
+            if total > MAX_UNCOMPRESSED:
+                raise InputError(f"{path}: expands to {total // 2**20} MiB, more than the "
+                                 f"{MAX_UNCOMPRESSED // 2**20} MiB gridxl reads; refused")
+            if "xl/workbook.xml" not in zf.namelist():
+                raise InputError(f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)")
+            bad = zf.testzip()
+            if bad:
+                raise InputError(f"{path}: damaged (part {bad} fails its checksum)")
+    except zipfile.BadZipFile:
+        raise InputError(f"{path}: not an .xlsx workbook (not a zip file, or truncated)") from None
+
+
+def load_workbook_safely(path: str | Path, **kwargs):
+    """openpyxl.load_workbook after the container checks; defusedxml guards the XML."""
+    import defusedxml  # noqa: F401  (openpyxl switches to it when importable)
+    import openpyxl
+    from .inputs import InputError
+
+    path = Path(path)
+    check_container(path)
+    try:
+        return openpyxl.load_workbook(path, **kwargs)
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for malformed parts
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+
+
+def open_workbook_values(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Cell values of one sheet (the named one, else 录入, else the first) as a raw frame."""
+    from .inputs import InputError
+
+    wb = load_workbook_safely(path, read_only=True, data_only=True)
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError(f"{path}: no sheet {sheet!r}; the sheets are {', '.join(wb.sheetnames)}")
+            ws = wb[sheet]
+        else:
+            ws = wb["录入"] if "录入" in wb.sheetnames else wb[wb.sheetnames[0]]
+        rows = []
+        for r, row in enumerate(ws.iter_rows(values_only=True)):
+            if r >= MAX_ROWS:
+                raise InputError(f"{path}, sheet {ws.title!r}: more than {MAX_ROWS} rows; refused")
+            rows.append(list(row[:MAX_COLS]))
+        return pd.DataFrame(rows, dtype=object), ws.title
+    finally:
+        wb.close()
