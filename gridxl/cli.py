@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except _expected_errors() as exc:
         print(f"gridxl {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `gridxl show … | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"gridxl {args.command}: interrupted; nothing was written over", file=sys.stderr)
         return 130

@@ -111,7 +111,7 @@ def parse_number(raw, spec: FieldSpec) -> tuple[float | None, str | None]:
     if spec.type == "flag" and value not in (0.0, 1.0):
         return None, FIELD_TYPES["flag"]
     if lo is not None and value < lo:
-        return None, f"{FIELD_TYPES[spec.type]}, at least {lo:g}"
+        return None, FIELD_TYPES[spec.type] if spec.type == "count" else f"{FIELD_TYPES[spec.type]}, at least {lo:g}"
     if hi is not None and value > hi:
         return None, f"{FIELD_TYPES[spec.type]}, at most {hi:g}"
     return value, None

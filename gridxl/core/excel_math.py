@@ -44,8 +44,19 @@ def _round_array(x, digits: int, mode: str):
         result = whole + up
         result = result / scale if digits >= 0 else result * scale
     result = np.where(mag > 0, result, 0.0) * np.sign(x)
+    # Rounding at or past the 15th significant digit changes nothing beyond
+    # the 15-digit value itself (rare: huge digits or huge numbers).
+    fine = np.isfinite(x) & (mag > 0) & (slack >= 0.05)
+    if fine.any():
+        result = np.where(fine, _to_15_digits(x), result)
     result = np.where(np.isfinite(x), result, x)
     return result + 0.0  # no negative zero
+
+
+def _to_15_digits(x):
+    flat = np.asarray(x, dtype=float).reshape(-1)
+    out = np.array([float(f"{v:.{SIGNIFICANT_DIGITS - 1}e}") if np.isfinite(v) else v for v in flat])
+    return out.reshape(np.shape(x))
 
 
 def excel_round(x, digits: int = 0):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import kinds as kinds_mod
-from .expr import (IF, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
+from .expr import (COMPARE_DIGITS, IF, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
                    parse)
 
 FIELD_TYPES = {
@@ -171,6 +171,18 @@ class Compiled:
     measure: Expr | None
     score: Expr
     inputs: list[str]  # fields the score reads, in the order UDF arguments take them
+    zero_guard: Expr | None = None  # true when a denominator of the measure is 0
+
+    def measure_cell(self) -> Expr | None:
+        """What a sheet's measure column holds: the value to 10 decimals, "" when it has no value.
+
+        Cross-unit formulas (SUMPRODUCT over the column) then skip that unit in
+        every engine, as the Python side skips NaN.
+        """
+        if self.measure is None:
+            return None
+        value = ROUND(self.measure, COMPARE_DIGITS)
+        return IF(self.zero_guard, Text(""), value) if self.zero_guard is not None else value
 
 
 @dataclass
@@ -260,7 +272,8 @@ class Scheme:
         except (KeyError, TypeError, ExprError) as exc:
             raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
         score: Expr = ROUND(raw, ind.digits)
-        if measure is not None and kind.name != "rank_decay":
+        zero_guard = None
+        if measure is not None:
             guards = []
             for d in divisors(measure):
                 for key in d.fields():
@@ -268,7 +281,8 @@ class Scheme:
                     if not any(g.to_excel(_KEYS) == guard.to_excel(_KEYS) for g in guards):
                         guards.append(guard)
             if guards:
-                score = IF(OR(*guards), ind.if_zero, score)
+                zero_guard = OR(*guards)
+                score = IF(zero_guard, ind.if_zero, score)
         for rule in reversed(ind.when):
             cond = self.parse_expr(rule["if"], ind, "when")
             score = IF(cond, rule["score"], score)
@@ -277,7 +291,7 @@ class Scheme:
             for key in expr.fields():
                 if key != ind.key and key not in inputs:
                     inputs.append(key)
-        return Compiled(ind, measure, score, inputs)
+        return Compiled(ind, measure, score, inputs, zero_guard)
 
     def _check_order(self):
         """Indicators may read other indicators' scores; refuse cycles."""

@@ -72,8 +72,10 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
         if (level == "subunit") != ind.per_subunit:
             continue
         if comp.measure is not None:
-            measures[key] = np.broadcast_to(
+            measure = np.broadcast_to(
                 np.asarray(ROUND(comp.measure, COMPARE_DIGITS).evaluate(env), dtype=float), (n,)).copy()
+            measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
+            measures[key] = measure
         try:
             value = comp.score.evaluate(env)
         except KeyError as exc:

@@ -1,0 +1,174 @@
+"""schemes, show, fields, kinds, lint, score: the commands over the scoring core."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..core import REGISTRY, builtin_paths, get_scheme, kinds_by_category, score_frame
+from ..core.excel_math import format_number
+from ..core.lint import lint
+from ..inputs import InputError, read_table
+from ..outputs import write_table
+
+
+def register(sub):
+    p = sub.add_parser("schemes", help="list the built-in schemes")
+    p.set_defaults(func=cmd_schemes)
+
+    p = sub.add_parser("show", help="a scheme's indicators, points, rule text and inputs")
+    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("fields", help="the input fields a scheme needs (column keys and Chinese labels)")
+    p.add_argument("scheme")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_fields)
+
+    p = sub.add_parser("kinds", help="the rule kinds and their parameters")
+    p.set_defaults(func=cmd_kinds)
+
+    p = sub.add_parser("lint", help="what the scheme (and its seed) leaves ambiguous or inconsistent")
+    p.add_argument("scheme", nargs="+", help="scheme id(s) or files; `all` for every built-in scheme")
+    p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("score", help="score a table of units (CSV or xlsx) into CSV or xlsx",
+                       description="Score every unit of INPUT. Columns may be field keys or their Chinese "
+                                   "labels (see `gridxl fields SCHEME`). Output: unit, one column per indicator, "
+                                   "total, rank (competition), rank_dense (中国式), grade/stars/flags where the "
+                                   "scheme has them.")
+    p.add_argument("scheme")
+    p.add_argument("input", help="the units' inputs: .csv or .xlsx")
+    p.add_argument("-o", "--output", required=True, help="where to write the scores: .csv or .xlsx")
+    p.add_argument("--subunits", help="per-grid inputs for schemes that average grids (.csv/.xlsx)")
+    p.add_argument("--sheet", help="the input sheet of an xlsx file (default 录入, else the first)")
+    p.add_argument("--explain", action="store_true", help="add the derivation of each score in words and numbers")
+    p.set_defaults(func=cmd_score)
+
+
+def cmd_schemes(args):
+    for sid in builtin_paths():
+        s = get_scheme(sid)
+        print(f"{sid:24} {s.name}  [{s.unit}, {s.period}, {len(s.indicators)} 项, {format_number(s.total_points)} 分]")
+    return 0
+
+
+def cmd_show(args):
+    s = get_scheme(args.scheme)
+    print(f"{s.name}  ({s.id})")
+    if s.source:
+        print(f"来源: {s.source}")
+    print(f"考核对象: {s.unit}" + (f"（按{s.subunit}计分后平均）" if s.subunit else "") +
+          f"   周期: {s.period}   满分: {format_number(s.total_points)}")
+    if s.description:
+        print(s.description)
+    compiled = s.compiled()
+    sections = {sec.key: sec for sec in s.sections}
+    current = None
+    for n, ind in enumerate(s.indicators, 1):
+        if ind.section != current and ind.section in sections:
+            sec = sections[ind.section]
+            print(f"\n{sec.name}" + (f"（{format_number(sec.points)}分）" if sec.points is not None else ""))
+            current = ind.section
+        tag = "加减分" if ind.extra else f"{format_number(ind.points)}分"
+        print(f"\n{n}. {ind.name} [{ind.key}] {tag}  规则: {ind.kind} — {REGISTRY[ind.kind].label}"
+              + ("  (原文未规定，检查组打分)" if ind.unspecified else "")
+              + ("  (按网格计分取平均)" if ind.per_subunit else ""))
+        if ind.value_text:
+            print(f"   计算值: {ind.value_text}")
+        inputs = []
+        for key in compiled[ind.key].inputs:
+            if key in s.field_keys:
+                inputs.append(f"{key}（{s.field(key).label}）")
+            elif key == "unit":
+                inputs.append(f"unit（{s.unit}名称）")
+            else:
+                inputs.append(f"{key}（{s.indicator(key).name}得分）")
+        print(f"   输入（GRID_SCORE 参数顺序）: {', '.join(inputs)}")
+        if ind.rule:
+            print(f"   原文: {ind.rule}")
+    if s.grades:
+        print("\n等次: " + "；".join(f"{g.label} {_band(g)}" for g in s.grades))
+    for f in s.flags:
+        print(f"标记: {f.label}  当 {f.condition}" + (f"（等次定为{f.grade}）" if f.grade else ""))
+    if s.stars:
+        print(f"星级: 每{format_number(s.stars.per)}分一星，最多{s.stars.max_stars}星（{s.stars.mode}）")
+    return 0
+
+
+def _band(g):
+    if g.min is not None and g.max is not None:
+        return f"{format_number(g.min)}-{format_number(g.max)}分"
+    if g.min is not None:
+        return f"{format_number(g.min)}分以上"
+    return f"{format_number(g.max)}分以下" if g.max is not None else ""
+
+
+def cmd_fields(args):
+    s = get_scheme(args.scheme)
+    rows = [{"key": f.key, "label": f.label, "unit": f.unit, "type": f.type, "level": f.level,
+             "min": f.bounds()[0], "max": f.bounds()[1], "choices": f.choices, "help": f.help} for f in s.fields]
+    if args.json:
+        json.dump({"scheme": s.id, "unit_column": "unit", "fields": rows}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print(f"{'key':28} {'label':30} {'type':8} level")
+    print(f"{'unit':28} {s.unit + '名称':30} {'text':8} unit")
+    for r in rows:
+        label = r["label"] + (f"（{r['unit']}）" if r["unit"] else "")
+        print(f"{r['key']:28} {label:30} {r['type']:8} {r['level']}")
+    return 0
+
+
+def cmd_kinds(args):
+    for category, kinds in kinds_by_category().items():
+        print(f"[{category}]")
+        for k in kinds:
+            print(f"  {k.name:12} {k.label} — {k.summary}")
+            if k.example:
+                print(f"  {'':12} e.g. {k.example}")
+            for p in k.params:
+                default = "" if p.default is None else f" (default {p.default})"
+                req = " required" if p.required else ""
+                print(f"  {'':12}   {p.name}{req}{default}: {p.help}")
+    return 0
+
+
+def cmd_lint(args):
+    names = list(builtin_paths()) if args.scheme == ["all"] else args.scheme
+    warnings = 0
+    for name in names:
+        s = get_scheme(name)
+        findings = lint(s)
+        print(f"== {s.id}: {s.name} — {len(findings)} finding(s)")
+        for f in findings:
+            print(f"  {f}")
+        warnings += sum(f.level != "note" for f in findings)
+    return 1 if args.strict and warnings else 0
+
+
+def cmd_score(args):
+    s = get_scheme(args.scheme)
+    frame = read_table(args.input, s, sheet=args.sheet)
+    subunits = None
+    if any(i.per_subunit for i in s.indicators):
+        source = args.subunits
+        sheet = None
+        if source is None and Path(args.input).suffix.lower() == ".xlsx":
+            source, sheet = args.input, f"{s.subunit}录入"
+        if source is None:
+            raise InputError(f"scheme {s.id} scores each {s.subunit} and averages them: give the per-{s.subunit} "
+                             f"inputs with --subunits FILE (see `gridxl fields {s.id}`)")
+        subunits = read_table(source, s, level="subunit", sheet=sheet)
+    result = score_frame(s, frame, subunits, explain=args.explain)
+    table = result.table.copy()
+    for col in ("rank", "rank_dense", "stars"):
+        if col in table:
+            table[col] = table[col].astype("Int64")
+    if args.explain:
+        for ind in s.indicators:
+            table[f"explain_{ind.key}"] = result.explain[ind.key]
+    write_table(table, args.output, inputs=[args.input, args.subunits])
+    print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,117 @@
+"""What a scheme (and the seed behind it) leaves ambiguous or inconsistent.
+
+``lint(scheme)`` returns findings; nothing here changes a score.  Computed
+checks (points that do not add up, grade bands with gaps or overlaps,
+placeholders for rules the seed does not give, deductions that can never use
+the item's points) come first, then the readings the scheme's author recorded
+in ``ambiguities`` and indicator ``notes``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .excel_math import format_number
+from .scheme import Scheme
+
+GRADE_STEP = 0.01  # totals are rounded to 2 decimals: bands [80, 94] and [95, …] leave (94, 95) uncovered
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error", "warning", "note"
+    where: str
+    message: str
+
+    def __str__(self):
+        return f"{self.level:7} {self.where}: {self.message}"
+
+
+def _n(x):
+    return format_number(x, 2)
+
+
+def lint(scheme: Scheme) -> list[Finding]:
+    out: list[Finding] = []
+    out += _points(scheme)
+    out += _grades(scheme)
+    out += _indicators(scheme)
+    for text in scheme.ambiguities:
+        out.append(Finding("note", scheme.id, text))
+    for ind in scheme.indicators:
+        for text in ind.notes:
+            out.append(Finding("note", f"{scheme.id}.{ind.key}", text))
+    return out
+
+
+def _points(scheme: Scheme) -> list[Finding]:
+    out = []
+    base = sum(i.points for i in scheme.base_indicators)
+    if abs(base - scheme.total_points) > 1e-9:
+        out.append(Finding("warning", scheme.id, f"the base indicators' points add up to {_n(base)}, "
+                                                 f"not the stated total {_n(scheme.total_points)}"))
+    for sec in scheme.sections:
+        if sec.points is None:
+            continue
+        inside = sum(i.points for i in scheme.indicators if i.section == sec.key and not i.extra)
+        if inside and abs(inside - sec.points) > 1e-9:
+            out.append(Finding("warning", f"{scheme.id}.{sec.key}",
+                               f"section {sec.name} is worth {_n(sec.points)} but its items add up to {_n(inside)}"))
+    return out
+
+
+def grade_gaps(scheme: Scheme) -> list[tuple[str, float, float]]:
+    """(kind, lo, hi) for every gap or overlap between the grade bands as printed."""
+    found = []
+    bands = sorted(scheme.grades, key=lambda g: (g.min if g.min is not None else float("-inf")))
+    for lower, upper in zip(bands, bands[1:]):
+        top = lower.max if lower.max is not None else None
+        bottom = upper.min if upper.min is not None else None
+        if top is None or bottom is None:
+            continue
+        if bottom - top > GRADE_STEP + 1e-9:
+            found.append(("gap", top, bottom))
+        elif bottom <= top:
+            found.append(("overlap", bottom, top))
+    return found
+
+
+def _grades(scheme: Scheme) -> list[Finding]:
+    out = []
+    for kind, lo, hi in grade_gaps(scheme):
+        labels = _labels_around(scheme, lo, hi)
+        if kind == "gap":
+            out.append(Finding("warning", f"{scheme.id}.grades",
+                               f"no grade covers totals between {_n(lo)} and {_n(hi)} ({labels}); "
+                               f"read by lower bounds, such a total gets the lower grade"))
+        else:
+            out.append(Finding("warning", f"{scheme.id}.grades",
+                               f"grades overlap from {_n(lo)} to {_n(hi)} ({labels}); the higher grade is taken"))
+    return out
+
+
+def _labels_around(scheme, lo, hi):
+    names = [g.label for g in scheme.grades if (g.max is not None and abs(g.max - lo) < 1e-9)
+             or (g.min is not None and abs(g.min - hi) < 1e-9) or (g.min is not None and abs(g.min - lo) < 1e-9)
+             or (g.max is not None and abs(g.max - hi) < 1e-9)]
+    return " / ".join(dict.fromkeys(names))
+
+
+def _indicators(scheme: Scheme) -> list[Finding]:
+    out = []
+    for ind in scheme.indicators:
+        where = f"{scheme.id}.{ind.key}"
+        if ind.unspecified:
+            out.append(Finding("warning", where, f"{ind.name} ({_n(ind.points)} 分): the seed gives no rule; "
+                                                 f"scored as an inspector-entered value in [0, {_n(ind.points)}]"))
+        lo, hi = ind.score_bounds
+        if not ind.extra and hi is None:
+            out.append(Finding("note", where, f"{ind.name}: the bonus is uncapped, so the score can pass its "
+                                              f"{_n(ind.points)} points"))
+        elif not ind.extra and hi is not None and hi > ind.points + 1e-9:
+            out.append(Finding("note", where, f"{ind.name}: can reach {_n(hi)}, more than its {_n(ind.points)} points"))
+        if not ind.extra and lo is not None and lo > 1e-9 and ind.kind in ("deduction",):
+            out.append(Finding("warning", where, f"{ind.name}: deductions are capped so the item never goes "
+                                                 f"below {_n(lo)} of its {_n(ind.points)} points"))
+        if lo is not None and lo < -1e-9 and not ind.extra:
+            out.append(Finding("note", where, f"{ind.name}: may score {_n(lo)} (倒扣)"))
+    return out
