@@ -41,7 +41,8 @@ def _expected_errors():
     from .core.scheme import SchemeError
     from .core.scoring import ScoringError
     from .inputs import InputError
-    return (UserError, SchemeError, ScoringError, InputError, ExprError, FileNotFoundError,
+    from .outputs import OutputError
+    return (UserError, OutputError, SchemeError, ScoringError, InputError, ExprError, FileNotFoundError,
             IsADirectoryError, PermissionError)
 
 

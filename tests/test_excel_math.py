@@ -55,7 +55,7 @@ def test_vectorised_equals_scalar():
 numbers = st.one_of(
     st.integers(-10**9, 10**9).map(lambda i: i / 1000),
     st.tuples(st.integers(0, 10**6), st.integers(1, 10**4)).map(lambda t: t[0] / t[1]),
-    st.floats(-1e9, 1e9, allow_nan=False),
+    st.floats(-1e9, 1e9, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-300),  # no subnormals
 )
 
 

@@ -60,7 +60,7 @@ def _missing_mask(env_fields, keys, n):
 
 
 def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, level: str = "unit",
-                        averaged: dict[str, np.ndarray] | None = None):
+                        averaged: dict[str, np.ndarray] | None = None, all_measures: bool = False):
     """Scores of the indicators of one level, in dependency order; NaN where an input is blank."""
     compiled = scheme.compiled()
     scores: dict[str, np.ndarray] = dict(averaged or {})
@@ -71,7 +71,7 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
         ind = comp.indicator
         if (level == "subunit") != ind.per_subunit:
             continue
-        if comp.measure is not None:
+        if comp.measure is not None and (all_measures or ind.kind == "rank_decay"):
             measure = np.broadcast_to(
                 np.asarray(ROUND(comp.measure, COMPARE_DIGITS).evaluate(env), dtype=float), (n,)).copy()
             measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
@@ -124,7 +124,9 @@ def dense_rank(total: np.ndarray) -> np.ndarray:
 
 
 def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | None = None,
-                explain: bool = False) -> ScoreResult:
+                explain: bool = False, measures: bool = False) -> ScoreResult:
+    """Score every row of ``frame``.  ``measures=True`` also returns each indicator's
+    measured value (to 10 decimals) in ``result.measures``; cross-unit kinds always have theirs."""
     n = len(frame)
     fields = field_env(scheme, frame, "unit")
     averaged = None
@@ -134,15 +136,14 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
             raise ScoringError(f"scheme {scheme.id} scores each {scheme.subunit} and averages them: "
                                f"give the {scheme.subunit} table too (--subunits FILE, or a second sheet)")
         averaged, sub_table = _average_subunits(scheme, fields[UNIT_KEY], subunits)
-    scores, measures = evaluate_indicators(scheme, fields, n, "unit", averaged)
+    scores, measures = evaluate_indicators(scheme, fields, n, "unit", averaged, all_measures=measures or explain)
     ordered = [i.key for i in scheme.indicators]
     table = pd.DataFrame({UNIT_KEY: fields[UNIT_KEY]})
     for key in ordered:
         table[key] = scores[key]
-    matrix = np.column_stack([scores[k] for k in ordered]) if ordered else np.zeros((n, 0))
     total = np.zeros(n)
-    for j in range(matrix.shape[1]):  # left to right, as SUM adds the row
-        total = total + matrix[:, j]
+    for key in ordered:  # left to right, as SUM adds the row
+        total = total + scores[key]
     total = excel_round(np.asarray(total, dtype=float).reshape(n), scheme.digits)
     table["total"] = total
     table["rank"] = competition_rank(total)

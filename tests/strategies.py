@@ -1,0 +1,49 @@
+"""Hypothesis strategies: valid input tables for any scheme, from its field declarations."""
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import strategies as st
+
+from gridxl.core.scheme import Scheme
+
+
+def field_value(spec, scheme: Scheme | None = None):
+    lo, hi = spec.bounds()
+    if spec.type == "choice":
+        return st.sampled_from(spec.choices or ["-"])
+    if spec.type == "flag":
+        return st.sampled_from([0.0, 1.0])
+    if spec.type == "rate":
+        return st.one_of(st.integers(0, 10000).map(lambda i: i / 10000), st.sampled_from([0.0, 0.6, 0.8, 0.9, 0.98, 1.0]))
+    if spec.type == "count":
+        top = int(hi) if hi is not None else 3000
+        return st.one_of(st.integers(int(lo or 0), min(top, 30)), st.integers(int(lo or 0), top)).map(float)
+    if spec.type == "score":
+        top = hi if hi is not None else _score_cap(spec, scheme)
+        return st.integers(int((lo or 0) * 100), int(top * 100)).map(lambda i: i / 100)
+    low = lo if lo is not None else 0
+    top = hi if hi is not None else 1000
+    return st.integers(int(low * 100), int(top * 100)).map(lambda i: i / 100)
+
+
+def _score_cap(spec, scheme):
+    """An inspector's score field read by an `entered` indicator is bounded by that indicator."""
+    if scheme is not None:
+        for ind in scheme.indicators:
+            if ind.kind == "entered" and ind.value_text == spec.key:
+                return ind.score_bounds[1]
+    return 100.0
+
+
+def unit_rows(scheme: Scheme, min_units=1, max_units=8, level="unit"):
+    specs = [f for f in scheme.fields if f.level == level]
+    row = st.fixed_dictionaries({f.key: field_value(f, scheme) for f in specs})
+    return st.lists(row, min_size=min_units, max_size=max_units)
+
+
+def frame_of(rows, prefix="单位"):
+    return pd.DataFrame([{"unit": f"{prefix}{i + 1}", **r} for i, r in enumerate(rows)])
+
+
+def subunit_frame(rows, units):
+    return pd.DataFrame([{"unit": units[i % len(units)], "subunit": f"网格{i + 1}", **r} for i, r in enumerate(rows)])
