@@ -156,10 +156,13 @@ def read_raw(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, 
 
 
 def read_table(path: str | Path, scheme: Scheme, level: str = "unit", sheet: str | None = None,
-               allow_blank: bool = False) -> pd.DataFrame:
-    """A clerk's file as a frame: ``unit`` (and ``subunit``), then one float column per field key."""
+               allow_blank: bool = False, supplied: frozenset = frozenset()) -> pd.DataFrame:
+    """A clerk's file as a frame: ``unit`` (and ``subunit``), then one float column per field key.
+
+    ``supplied``: field keys that come from elsewhere (ballot averages) and need no column.
+    """
     raw, sheet_name = read_raw(path, sheet)
-    specs = [f for f in scheme.fields if f.level == level]
+    specs = [f for f in scheme.fields if f.level == level and f.key not in supplied]
     unit_names = {normalise_header(h) for h in UNIT_HEADERS + (scheme.unit,)}
     sub_names = {normalise_header(h) for h in SUBUNIT_HEADERS + ((scheme.subunit,) if scheme.subunit else ())}
     wanted = unit_names | set().union(*(header_names(s) for s in specs)) if specs else unit_names
@@ -242,3 +245,49 @@ def read_table(path: str | Path, scheme: Scheme, level: str = "unit", sheet: str
         if spec.type != "choice":
             frame[spec.key] = frame[spec.key].astype(float)
     return frame
+
+
+BALLOT_HEADERS = {
+    "ballot": ("ballot", "评议票", "评议票编号", "票号"),
+    "type": ("type", "票种", "评议票种类"),
+    UNIT_KEY: ("unit", "被评议人", "姓名", "网格员", "网格管理员", "网格长"),
+    "mark": ("mark", "分数", "评分", "得分"),
+}
+
+
+def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
+    """民主评议 marks, one row per mark: ballot, type (A/B/C), unit (person), mark (0..100)."""
+    raw, sheet_name = read_raw(path)
+    names = {k: {normalise_header(h) for h in v} for k, v in BALLOT_HEADERS.items()}
+    header_at = _find_header(raw, set().union(*names.values()))
+    where = Where(str(path), sheet_name, header_at + 1)
+    headers = [normalise_header(c) if c is not None else "" for c in raw.iloc[header_at].tolist()]
+    col_of = {}
+    for key, options in names.items():
+        for j, h in enumerate(headers):
+            if h in options and key not in col_of:
+                col_of[key] = j
+    missing = [f"{k} ({'/'.join(BALLOT_HEADERS[k][1:3])})" for k in names if k not in col_of]
+    if missing:
+        raise InputError(f"{path}: missing ballot column(s): {', '.join(missing)}")
+    body = raw.iloc[header_at + 1:]
+    rows, problems = [], []
+    mark_spec = FieldSpec("mark", "分数", "score", max=100)
+    for i in range(len(body)):
+        cells = {k: body.iloc[i].iloc[j] for k, j in col_of.items()}
+        if all(c is None or str(c).strip() in ("", "nan") for c in cells.values()):
+            continue
+        btype = unicodedata.normalize("NFKC", str(cells["type"])).strip().upper()
+        if btype not in types:
+            problems.append(f"{where.cell(i, col_of['type'])}: expected a ballot type {'/'.join(types)}, "
+                            f"got {cells['type']!r}")
+        value, expected = parse_number(cells["mark"], mark_spec)
+        if expected is not None or (value is not None and np.isnan(value)):
+            problems.append(f"{where.cell(i, col_of['mark'])}: expected a mark from 0 to 100, got {cells['mark']!r}")
+        rows.append({"ballot": str(cells["ballot"]).strip(), "type": btype,
+                     UNIT_KEY: unicodedata.normalize("NFKC", str(cells[UNIT_KEY])).strip(), "mark": value})
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError(f"{path}: no ballot rows")
+    return pd.DataFrame(rows)

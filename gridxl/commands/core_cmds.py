@@ -8,7 +8,7 @@ from pathlib import Path
 from ..core import REGISTRY, builtin_paths, get_scheme, kinds_by_category, score_frame
 from ..core.excel_math import format_number
 from ..core.lint import lint
-from ..inputs import InputError, read_table
+from ..inputs import InputError, read_ballots, read_table
 from ..outputs import write_table
 
 
@@ -42,6 +42,8 @@ def register(sub):
     p.add_argument("input", help="the units' inputs: .csv or .xlsx")
     p.add_argument("-o", "--output", required=True, help="where to write the scores: .csv or .xlsx")
     p.add_argument("--subunits", help="per-grid inputs for schemes that average grids (.csv/.xlsx)")
+    p.add_argument("--ballots", help="民主评议 marks for schemes with ballots: one row per mark "
+                                     "(ballot, type, unit, mark); void ballots are dropped")
     p.add_argument("--sheet", help="the input sheet of an xlsx file (default 录入, else the first)")
     p.add_argument("--explain", action="store_true", help="add the derivation of each score in words and numbers")
     p.set_defaults(func=cmd_score)
@@ -150,7 +152,12 @@ def cmd_lint(args):
 
 def cmd_score(args):
     s = get_scheme(args.scheme)
-    frame = read_table(args.input, s, sheet=args.sheet)
+    if args.ballots and s.ballots is None:
+        raise InputError(f"scheme {s.id} has no ballots; --ballots is for schemes such as minzhu-pingyi")
+    supplied = frozenset(s.ballots.fields.values()) if args.ballots else frozenset()
+    frame = read_table(args.input, s, sheet=args.sheet, supplied=supplied)
+    if args.ballots:
+        frame = _with_ballots(s, frame, args.ballots)
     subunits = None
     if any(i.per_subunit for i in s.indicators):
         source = args.subunits
@@ -172,3 +179,23 @@ def cmd_score(args):
     write_table(table, args.output, inputs=[args.input, args.subunits])
     print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
     return 0
+
+
+def _with_ballots(scheme, frame, path):
+    from ..core.ballots import empty_types, merge_into, tally
+    marks = read_ballots(path, list(scheme.ballots.fields))
+    result = tally(scheme.ballots, marks)
+    if result.void:
+        print(f"void ballots (every mark full): {', '.join(result.void)}", file=sys.stderr)
+    missing = empty_types(result)
+    if missing:
+        raise InputError(f"{path}: no valid ballots of type {', '.join(missing)}: the weighted score cannot be made")
+    merged = merge_into(frame, result)
+    blank = [(u, k) for k in result.table.columns[1:] for u, v in zip(merged["unit"], merged[k]) if v != v]
+    if blank:
+        raise InputError([f"{path}: no valid ballot of {k} for {u}" for u, k in blank])
+    others = [f.key for f in scheme.unit_fields() if f.key not in scheme.ballots.fields.values()]
+    gaps = [(u, k) for k in others for u, v in zip(merged["unit"], merged[k]) if v != v]
+    if gaps:
+        raise InputError([f"{path}: {u} is on ballots but has no {k} in the person table" for u, k in gaps])
+    return merged

@@ -204,6 +204,7 @@ class Scheme:
     stars: Stars | None = None
     ambiguities: list[str] = field(default_factory=list)
     description: str = ""
+    ballots: "BallotConfig | None" = None
     path: str = "<scheme>"
     _compiled: dict[str, Compiled] | None = field(default=None, repr=False)
 
@@ -454,13 +455,24 @@ def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
                   condition=_need(f, "if", f"{path}: flag {f.get('key')!r}"), grade=f.get("grade"))
              for f in data.get("flags", [])]
     stars = Stars(**data["stars"]) if "stars" in data else None
+    ballots = None
+    if "ballots" in data:
+        from .ballots import BallotConfig
+        b = data["ballots"]
+        if not isinstance(b.get("fields"), dict) or not b["fields"]:
+            raise SchemeError(f"{path}: [ballots], field 'fields': expected {{ A = \"ballot_a\", … }}")
+        for btype, key in b["fields"].items():
+            if key not in keys:
+                raise SchemeError(f"{path}: [ballots], field 'fields': ballot type {btype} fills {key!r}, "
+                                  f"which is not a field of the scheme")
+        ballots = BallotConfig(fields=dict(b["fields"]), full_mark=float(b.get("full_mark", 100)))
     scheme = Scheme(
         id=sid, name=_need(data, "name", where), unit=_need(data, "unit", where), fields=fields,
         indicators=indicators, title=data.get("title", ""), source=data.get("source", ""),
         period=data.get("period", "monthly"), total_points=float(data.get("total_points", 100)),
         digits=int(data.get("digits", 2)), subunit=data.get("subunit"), sections=sections, grades=grades,
         flags=flags, stars=stars, ambiguities=list(data.get("ambiguities", [])),
-        description=data.get("description", ""), path=path)
+        description=data.get("description", ""), ballots=ballots, path=path)
     for ind in indicators:
         ind.scheme = scheme
         if ind.per_subunit and not scheme.subunit:
