@@ -83,6 +83,7 @@ def parse_number(raw, spec: FieldSpec) -> tuple[float | None, str | None]:
     """(value, None) or (None, what was expected). Blank gives (nan, None)."""
     if raw is None or (isinstance(raw, float) and np.isnan(raw)):
         return float("nan"), None
+    percent = False
     if isinstance(raw, bool):
         value = float(raw)
     elif isinstance(raw, (int, float, np.integer, np.floating)):
@@ -103,7 +104,7 @@ def parse_number(raw, spec: FieldSpec) -> tuple[float | None, str | None]:
             if spec.type != "rate":
                 return None, FIELD_TYPES[spec.type] + " (a percent sign belongs in rate fields only)"
             value = value / 100
-    if spec.type == "rate" and 1 < value <= 100:
+    if spec.type == "rate" and not percent and 1 < value <= 100:
         value = value / 100  # 95 in a rate field means 95%
     lo, hi = spec.bounds()
     if spec.type == "count" and not float(value).is_integer():

@@ -32,6 +32,13 @@ def check_container(path: Path):
             if total > MAX_UNCOMPRESSED:
                 raise InputError(f"{path}: expands to {total // 2**20} MiB, more than the "
                                  f"{MAX_UNCOMPRESSED // 2**20} MiB gridxl reads; refused")
+            for info in zf.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as part:
+                        head = part.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise InputError(f"{path}: part {info.filename} declares a DTD or entities, which no Excel "
+                                         f"file needs (an XML entity-expansion attack?); refused")
             if "xl/workbook.xml" not in zf.namelist():
                 raise InputError(f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)")
             bad = zf.testzip()
@@ -69,11 +76,14 @@ def open_workbook_values(path: Path, sheet: str | None = None) -> tuple[pd.DataF
             ws = wb[sheet]
         else:
             ws = wb["录入"] if "录入" in wb.sheetnames else wb[wb.sheetnames[0]]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # a sheet may claim A1:XFD1048576; read only the cells that exist
         rows = []
         for r, row in enumerate(ws.iter_rows(values_only=True)):
             if r >= MAX_ROWS:
                 raise InputError(f"{path}, sheet {ws.title!r}: more than {MAX_ROWS} rows; refused")
             rows.append(list(row[:MAX_COLS]))
-        return pd.DataFrame(rows, dtype=object), ws.title
+        width = max((len(r) for r in rows), default=0)
+        return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object), ws.title
     finally:
         wb.close()
