@@ -168,7 +168,7 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
         table[key] = values
     result = ScoreResult(table, measures, sub_table)
     if explain:
-        result.explain = explain_frame(scheme, fields, scores, measures)
+        result.explain = explain_frame(scheme, fields, scores, measures, sub_table)
     return result
 
 
@@ -186,13 +186,20 @@ def _total_expr():
     return Field("total")
 
 
-def explain_frame(scheme: Scheme, fields, scores, measures) -> pd.DataFrame:
+def explain_frame(scheme: Scheme, fields, scores, measures, sub_table=None) -> pd.DataFrame:
     """The derivation of every score in words and numbers, one text column per indicator."""
-    compiled = scheme.compiled()
     n = len(fields[UNIT_KEY])
     out = {UNIT_KEY: fields[UNIT_KEY]}
     for ind in scheme.indicators:
-        comp = compiled[ind.key]
+        if ind.per_subunit and sub_table is not None:
+            groups = sub_table.groupby(UNIT_KEY, sort=False)[ind.key].apply(list)
+            texts = []
+            for unit, score in zip(fields[UNIT_KEY], scores[ind.key]):
+                parts = [format_number(v) for v in groups.get(unit, [])]
+                texts.append(f"{ind.name}: {len(parts)}个{scheme.subunit}得分 ({'+'.join(parts)})/{len(parts)} "
+                             f"-> {format_number(score)}" if parts else f"{ind.name}: 没有{scheme.subunit}数据")
+            out[ind.key] = texts
+            continue
         texts = []
         for i in range(n):  # text only: scoring above is vectorised
             texts.append(explain_one(scheme, ind.key, {k: v[i] for k, v in fields.items()},
@@ -228,6 +235,16 @@ def explain_one(scheme: Scheme, key: str, fields: dict, scores: dict, measures: 
     parts = []
     for item in ind.items or ind.params.get("parts", []):
         name = item.get("field") or item.get("value")
+        if "bands" in item:
+            from .kinds import band_amount
+            env = Env({k: np.asarray([v]) for k, v in fields.items()}, {k: np.asarray([v]) for k, v in scores.items()})
+            amount = float(np.asarray(band_amount(ind, item).evaluate(env)).reshape(-1)[0])
+            value = float(np.asarray(ind.item_value(item).evaluate(env)).reshape(-1)[0])
+            label = scheme.field(name).label if name in scheme.field_keys else name
+            shown = format_number(value * 100, 2) + "%" if item.get("scale", 1) == 100 else format_number(value, 4)
+            if amount:
+                parts.append(f"{label} {shown} 档 {format_number(amount, 4)}")
+            continue
         if "field" in item and item["field"] in fields:
             v = fields[item["field"]]
             label = scheme.field(item["field"]).label if item["field"] in scheme.field_keys else item["field"]
