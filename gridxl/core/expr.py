@@ -497,6 +497,7 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
     A single ``=`` is accepted for equality, as clerks write it in Excel.
     """
     source = re.sub(r"(?<![<>=!])=(?!=)", "==", str(text)).replace("<>", "!=")
+    source = re.sub(r"(?<![\w.])if\s*\(", "IF(", source)  # `if` is a Python keyword
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
