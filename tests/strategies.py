@@ -41,8 +41,18 @@ def unit_rows(scheme: Scheme, min_units=1, max_units=8, level="unit"):
     return st.lists(row, min_size=min_units, max_size=max_units)
 
 
-def frame_of(rows, prefix="单位"):
-    return pd.DataFrame([{"unit": f"{prefix}{i + 1}", **r} for i, r in enumerate(rows)])
+def unit_names(scheme: Scheme) -> list[str] | None:
+    """Units a scheme knows by name (a parameter given per unit, e.g. 东营's 办结数量 base), if any."""
+    for ind in scheme.indicators:
+        for value in ind.params.values():
+            if isinstance(value, dict) and value.get("by") == "unit":
+                return [k for k in value if k != "by"]
+    return None
+
+
+def frame_of(rows, names=None, prefix="单位"):
+    names = names or [f"{prefix}{i + 1}" for i in range(len(rows))]
+    return pd.DataFrame([{"unit": names[i], **r} for i, r in enumerate(rows)])
 
 
 def subunit_frame(rows, units):

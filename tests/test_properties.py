@@ -7,15 +7,16 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl.core import builtin_schemes, score_frame
 
-from .strategies import frame_of, subunit_frame, unit_rows
+from .strategies import frame_of, subunit_frame, unit_names, unit_rows
 
 SCHEMES = builtin_schemes()
 MONOTONE_UP = {"ratio", "rate", "linear", "steps", "shortfall"}
 
 
 def _score(scheme, data):
-    rows = data.draw(unit_rows(scheme, 1, 8))
-    frame = frame_of(rows)
+    names = unit_names(scheme)
+    rows = data.draw(unit_rows(scheme, 1, min(8, len(names)) if names else 8))
+    frame = frame_of(rows, names)
     subs = None
     if scheme.subunit_fields():
         sub_rows = data.draw(unit_rows(scheme, len(rows), len(rows) * 3, level="subunit"))
@@ -24,7 +25,7 @@ def _score(scheme, data):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_scores_within_bounds_and_total_is_sum(scheme, data):
     frame, subs, result = _score(scheme, data)
@@ -49,7 +50,7 @@ def test_scores_within_bounds_and_total_is_sum(scheme, data):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_scores_rise_with_the_measured_value(scheme, data):
     """For kinds that reward a value against a standard, a larger value never scores less."""
@@ -67,7 +68,7 @@ def test_scores_rise_with_the_measured_value(scheme, data):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_one_more_occurrence_never_helps(scheme, data):
     """Deductions and penalties: one more counted occurrence never raises the score."""
