@@ -292,3 +292,45 @@ def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
     if not rows:
         raise InputError(f"{path}: no ballot rows")
     return pd.DataFrame(rows)
+
+
+def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | None = None,
+                       sheet: str | None = None, ballots: str | Path | None = None):
+    """Everything a scheme scores from, read from a clerk's files: (unit frame, subunit frame or None).
+
+    Schemes that average grids take the per-grid table from ``subunits`` (or, in an xlsx, the sheet
+    ``<subunit>录入``); schemes with 民主评议 take the marks from ``ballots``.
+    """
+    import sys
+
+    if ballots and scheme.ballots is None:
+        raise InputError(f"scheme {scheme.id} has no ballots; --ballots is for schemes such as minzhu-pingyi")
+    supplied = frozenset(scheme.ballots.fields.values()) if ballots else frozenset()
+    frame = read_table(path, scheme, sheet=sheet, supplied=supplied)
+    if ballots:
+        from .core.ballots import empty_types, merge_into, tally
+        result = tally(scheme.ballots, read_ballots(ballots, list(scheme.ballots.fields)))
+        if result.void:
+            print(f"void ballots (every mark full): {', '.join(result.void)}", file=sys.stderr)
+        missing = empty_types(result)
+        if missing:
+            raise InputError(f"{ballots}: no valid ballots of type {', '.join(missing)}: "
+                             f"the weighted score cannot be made")
+        frame = merge_into(frame, result)
+        problems = [f"{ballots}: no valid ballot of {k} for {u}" for k in result.table.columns[1:]
+                    for u, v in zip(frame[UNIT_KEY], frame[k]) if v != v]
+        problems += [f"{ballots}: {u} is on ballots but has no {f.key} in {path}"
+                     for f in scheme.unit_fields() if f.key not in supplied
+                     for u, v in zip(frame[UNIT_KEY], frame[f.key]) if v != v]
+        if problems:
+            raise InputError(problems)
+    sub_frame = None
+    if any(i.per_subunit for i in scheme.indicators):
+        source, sub_sheet = subunits, None
+        if source is None and Path(path).suffix.lower() == ".xlsx":
+            source, sub_sheet = path, f"{scheme.subunit}录入"
+        if source is None:
+            raise InputError(f"scheme {scheme.id} scores each {scheme.subunit} and averages them: give the "
+                             f"per-{scheme.subunit} inputs with --subunits FILE (see `gridxl fields {scheme.id}`)")
+        sub_frame = read_table(source, scheme, level="subunit", sheet=sub_sheet)
+    return frame, sub_frame

@@ -42,6 +42,9 @@ def atomic_path(output: str | Path):
         raise OutputError(f"{output.parent}: no such folder")
     fd, tmp = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=output.suffix, dir=output.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; an output is an ordinary file
     try:
         yield Path(tmp)
         os.replace(tmp, output)

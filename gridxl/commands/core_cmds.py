@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from ..core import REGISTRY, builtin_paths, get_scheme, kinds_by_category, score_frame
 from ..core.excel_math import format_number
 from ..core.lint import lint
-from ..inputs import InputError, read_ballots, read_table
+from ..inputs import read_scheme_inputs
 from ..outputs import write_table
 
 
@@ -152,22 +151,7 @@ def cmd_lint(args):
 
 def cmd_score(args):
     s = get_scheme(args.scheme)
-    if args.ballots and s.ballots is None:
-        raise InputError(f"scheme {s.id} has no ballots; --ballots is for schemes such as minzhu-pingyi")
-    supplied = frozenset(s.ballots.fields.values()) if args.ballots else frozenset()
-    frame = read_table(args.input, s, sheet=args.sheet, supplied=supplied)
-    if args.ballots:
-        frame = _with_ballots(s, frame, args.ballots)
-    subunits = None
-    if any(i.per_subunit for i in s.indicators):
-        source = args.subunits
-        sheet = None
-        if source is None and Path(args.input).suffix.lower() == ".xlsx":
-            source, sheet = args.input, f"{s.subunit}录入"
-        if source is None:
-            raise InputError(f"scheme {s.id} scores each {s.subunit} and averages them: give the per-{s.subunit} "
-                             f"inputs with --subunits FILE (see `gridxl fields {s.id}`)")
-        subunits = read_table(source, s, level="subunit", sheet=sheet)
+    frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
     result = score_frame(s, frame, subunits, explain=args.explain)
     table = result.table.copy()
     for col in ("rank", "rank_dense", "stars"):
@@ -176,26 +160,6 @@ def cmd_score(args):
     if args.explain:
         for ind in s.indicators:
             table[f"explain_{ind.key}"] = result.explain[ind.key]
-    write_table(table, args.output, inputs=[args.input, args.subunits])
+    write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
     print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
     return 0
-
-
-def _with_ballots(scheme, frame, path):
-    from ..core.ballots import empty_types, merge_into, tally
-    marks = read_ballots(path, list(scheme.ballots.fields))
-    result = tally(scheme.ballots, marks)
-    if result.void:
-        print(f"void ballots (every mark full): {', '.join(result.void)}", file=sys.stderr)
-    missing = empty_types(result)
-    if missing:
-        raise InputError(f"{path}: no valid ballots of type {', '.join(missing)}: the weighted score cannot be made")
-    merged = merge_into(frame, result)
-    blank = [(u, k) for k in result.table.columns[1:] for u, v in zip(merged["unit"], merged[k]) if v != v]
-    if blank:
-        raise InputError([f"{path}: no valid ballot of {k} for {u}" for u, k in blank])
-    others = [f.key for f in scheme.unit_fields() if f.key not in scheme.ballots.fields.values()]
-    gaps = [(u, k) for k in others for u, v in zip(merged["unit"], merged[k]) if v != v]
-    if gaps:
-        raise InputError([f"{path}: {u} is on ballots but has no {k} in the person table" for u, k in gaps])
-    return merged

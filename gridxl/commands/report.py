@@ -1,0 +1,160 @@
+"""bulletin, history: the monthly 通报 and the results of many periods."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from .. import history as h
+from ..core import get_scheme, score_frame
+from ..history import ResultStore, check_period
+from ..inputs import InputError, read_scheme_inputs
+from ..outputs import OutputError, refuse_overwrite
+
+
+def register(sub):
+    p = sub.add_parser(
+        "bulletin", help="a draft monthly bulletin (通报) as .docx, optionally .xlsx",
+        description="Score INPUT and write a bulletin in the shape of seed 004: district figures per indicator, "
+                    "units below standard (scored less than the indicator's full points), the ranking table with "
+                    "every score and total, and a bar chart of totals.")
+    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
+    p.add_argument("input", help="the units' inputs: .csv or .xlsx")
+    p.add_argument("-o", "--output", required=True, help="the bulletin: a .docx file")
+    p.add_argument("--xlsx", help="also write the ranking table with a native bar chart to this .xlsx")
+    p.add_argument("--period", help="the period, e.g. 2022-11 (needed with --previous and --store)")
+    p.add_argument("--previous", metavar="DIR",
+                   help="results folder: show rank movement (↑/↓/–) against the stored period before --period")
+    p.add_argument("--store", metavar="DIR", help="also store this period's results in the results folder")
+    p.add_argument("--replace", action="store_true", help="with --store: replace the period if already stored")
+    p.add_argument("--subunits", help="per-grid inputs for schemes that average grids (.csv/.xlsx)")
+    p.add_argument("--sheet", help="the input sheet of an xlsx file")
+    p.add_argument("--issuer", help="the issuing office, printed at the top and above the date")
+    p.add_argument("--date", help="the date of issue, YYYY-MM-DD (default: today)")
+    p.add_argument("--title", help="the title (default: 关于<period><scheme name>结果的通报)")
+    p.add_argument("--area", default="全区", help="what the whole is called in the figures: 全区 (default), 全乡, 全社区 …")
+    p.set_defaults(func=cmd_bulletin)
+
+    p = sub.add_parser(
+        "history", help="results over many periods: store a period, streaks, composites, averages, trends",
+        description="Read the results folder DIR/<scheme id>/<period>.csv. Reports the streak rule of seed 000 "
+                    "(bottom 2 for 3 months running and below the average -> 约谈; 6 months -> 年终一票否决), "
+                    "rank movement, quarterly and annual averages and, with --weights, a composite over named "
+                    "periods (seed 003: 2022-H1=40%%,2022-年终=60%%).")
+    p.add_argument("scheme")
+    p.add_argument("dir", help="the results folder")
+    p.add_argument("--add", metavar="INPUT", help="score INPUT and store it as --period first")
+    p.add_argument("--period", help="with --add: the period it is, e.g. 2022-11, 2022-H1, 2022-年终")
+    p.add_argument("--replace", action="store_true", help="with --add: replace the period if already stored")
+    p.add_argument("--subunits", help="with --add: per-grid inputs (.csv/.xlsx)")
+    p.add_argument("--sheet", help="with --add: the input sheet of an xlsx file")
+    p.add_argument("-o", "--output", help="write the tables and a trend chart per unit to this .xlsx")
+    p.add_argument("--margin", default="0",
+                   help="明显低于平均值: points below the month's average (5), or a share of it (10%%); default 0")
+    p.add_argument("--bottom", type=int, default=2, help="排名后 N 位 (default 2)")
+    p.add_argument("--warn-months", type=int, default=3, help="months running for 约谈 (default 3)")
+    p.add_argument("--veto-months", type=int, default=6, help="months running for 一票否决 (default 6)")
+    p.add_argument("--weights", help="composite over named periods, e.g. 2022-H1=40%%,2022-年终=60%%")
+    p.set_defaults(func=cmd_history)
+
+
+def _date_text(text: str | None) -> str | None:
+    from ..bulletin import chinese_date
+    if not text:
+        return None
+    try:
+        return chinese_date(dt.date.fromisoformat(text))
+    except ValueError:
+        raise InputError(f"--date {text!r}: expected YYYY-MM-DD, e.g. 2022-12-01") from None
+
+
+def cmd_bulletin(args):
+    from ..bulletin import build_bulletin, write_docx, write_xlsx
+    from ..charts import ChartError
+    from ..cli import UserError
+
+    if Path(args.output).suffix.lower() != ".docx":
+        raise OutputError(f"{args.output}: the bulletin is a Word file; give a name ending in .docx")
+    if args.xlsx and Path(args.xlsx).suffix.lower() != ".xlsx":
+        raise OutputError(f"{args.xlsx}: --xlsx expects a name ending in .xlsx")
+    inputs = [args.input, args.subunits]
+    refuse_overwrite(args.output, inputs)
+    if args.xlsx:
+        refuse_overwrite(args.xlsx, inputs + [args.output])
+    if (args.previous or args.store) and not args.period:
+        raise InputError("--previous and --store need --period (e.g. --period 2022-11)")
+    period = check_period(args.period) if args.period else None
+    date = _date_text(args.date)
+    scheme = get_scheme(args.scheme)
+    store = ResultStore(args.store, scheme) if args.store else None
+    if store is not None and store.path(period).exists() and not args.replace:
+        raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
+    frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
+    previous = previous_period = None
+    if args.previous:
+        history = ResultStore(args.previous, scheme)
+        previous_period = history.previous(period)
+        if previous_period is None:
+            print(f"gridxl bulletin: note: no period before {period} in {history.dir}; no rank movement shown",
+                  file=sys.stderr)
+        else:
+            previous = history.load(previous_period)
+    b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
+                       area=args.area)
+    try:
+        write_docx(b, args.output, title=args.title, issuer=args.issuer, date=date, inputs=inputs)
+    except ChartError as exc:
+        raise UserError(f"{args.output}: not written: {exc}") from None
+    print(f"bulletin of {len(b.ranking)} {scheme.unit} ({scheme.id}) -> {args.output}", file=sys.stderr)
+    if args.xlsx:
+        write_xlsx(b, args.xlsx, inputs=inputs)
+        print(f"ranking table and chart -> {args.xlsx}", file=sys.stderr)
+    if store is not None:
+        path = store.save(period, b.result.table, replace=args.replace, inputs=inputs)
+        print(f"stored {period} -> {path}", file=sys.stderr)
+    return 0
+
+
+def _margin(text: str):
+    text = (text or "0").strip()
+    relative = text.endswith("%")
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise InputError(f"--margin {text!r}: expected points (5) or a share of the average (10%)") from None
+    if value < 0:
+        raise InputError(f"--margin {text!r}: expected 0 or more")
+    return (value / 100, True) if relative else (value, False)
+
+
+def cmd_history(args):
+
+    scheme = get_scheme(args.scheme)
+    store = ResultStore(args.dir, scheme)
+    if args.add:
+        if not args.period:
+            raise InputError("--add needs --period (e.g. --period 2022-11)")
+        period = check_period(args.period)
+        if store.path(period).exists() and not args.replace:
+            raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
+        frame, subunits = read_scheme_inputs(scheme, args.add, args.subunits, args.sheet)
+        table = score_frame(scheme, frame, subunits).table
+        path = store.save(period, table, replace=args.replace, inputs=[args.add, args.subunits])
+        print(f"stored {period} ({len(table)} {scheme.unit}) -> {path}", file=sys.stderr)
+    elif args.period:
+        raise InputError("--period is for --add (the period of the added input)")
+    for name, value in (("--bottom", args.bottom), ("--warn-months", args.warn_months),
+                        ("--veto-months", args.veto_months)):
+        if value < 1:
+            raise InputError(f"{name} {value}: expected 1 or more")
+    margin, relative = _margin(args.margin)
+    rule = h.StreakRule(args.bottom, args.warn_months, args.veto_months, margin, relative)
+    weights = h.parse_weights(args.weights) if args.weights else None
+    if args.output and Path(args.output).suffix.lower() != ".xlsx":
+        raise OutputError(f"{args.output}: expected a name ending in .xlsx")
+    report = h.HistoryReport(scheme, store, rule, weights)
+    print(report.text)
+    if args.output:
+        h.write_history_xlsx(report, args.output)
+        print(f"history tables and trend charts -> {args.output}", file=sys.stderr)
+    return 0
