@@ -179,6 +179,10 @@ CASES = [
     ("checklist 2+2+1", dict(points=5, kind="checklist", items=[{"field": "a", "each": 2}, {"field": "b", "each": 2},
                                                                {"field": "c", "each": 1}]),
      dict(a="flag", b="flag", c="flag"), [dict(a=1, b=0, c=1), dict(a=1, b=1, c=1)], [3.0, 5.0]),
+    ("checklist capped (看现场 parts add to 17, worth 15)", dict(
+        points=15, kind="checklist", cap=15, items=[{"field": "a", "each": 5}, {"field": "b", "each": 5},
+                                                    {"field": "c", "each": 7}]),
+     dict(a="flag", b="flag", c="flag"), [dict(a=1, b=1, c=1), dict(a=1, b=0, c=1)], [15.0, 12.0]),
     ("bands (数据缺项)", dict(points=2, kind="bands", value="r", scale=100, bands=DEDUCT_BANDS), dict(r="rate"),
      [dict(r=0.95), dict(r=0.9), dict(r=0.85), dict(r=0.8), dict(r=0.7999), dict(r=0.65), dict(r=0.3)],
      [2.0, 2.0, 1.5, 1.5, 1.0, 0.5, 0.0]),

@@ -350,14 +350,18 @@ register(RuleKind(
 
 
 def _checklist(ind, value):
-    return occurrence_sum(ind, ind.items)
+    total = occurrence_sum(ind, ind.items)
+    cap = ind.params.get("cap")
+    return MIN(cap, total) if cap is not None else total
 
 
 register(RuleKind(
     "checklist", "逐项检查（是/否）", "occurrence",
     "Σ points of the sub-items that are done (each field 1 = done, 0 = not)",
-    _checklist, lambda ind: (0.0, float(sum(i.get("each", 1) for i in ind.items))),
-    (Param("items", "items", required=True, help="list of {field = yes/no field, each = points}"),),
+    _checklist, lambda ind: (0.0, min(float(sum(i.get("each", 1) for i in ind.items)),
+                                      ind.params.get("cap") if ind.params.get("cap") is not None else float("inf"))),
+    (Param("items", "items", required=True, help="list of {field = yes/no field, each = points}"),
+     Param("cap", "number", help="at most this many points, when the sub-items add up to more (整理版 看现场)")),
     needs_value=False, example="制度保障 2+2+1 (001)"))
 
 

@@ -158,8 +158,9 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
         if flag.grade:
             forced = np.where(hit & (forced == None), flag.grade, forced)  # noqa: E711
     grade = scheme.grade_expr(_total_expr())
-    if grade is not None:
-        graded = np.broadcast_to(np.asarray(grade.evaluate(extra_env), dtype=object), (n,))
+    if grade is not None or any(f.grade for f in scheme.flags):
+        graded = np.broadcast_to(np.asarray(grade.evaluate(extra_env), dtype=object), (n,)) if grade is not None \
+            else np.full(n, "", dtype=object)
         graded = np.where(forced != None, forced, graded)  # noqa: E711
         table["grade"] = np.where(np.isnan(total), "", graded)
     if scheme.stars is not None:
