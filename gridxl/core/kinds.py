@@ -375,10 +375,19 @@ def _bands(ind, value):
     return amount
 
 
+def _bands_bounds(ind):
+    bands = ind.params["bands"]
+    below = [ind.params["below"]] if ind.params.get("below") is not None else []
+    if "deduct" in bands[0]:
+        return (max(0.0, ind.points - max([b["deduct"] for b in bands] + below)), ind.points)
+    amounts = [b["score"] for b in bands] + below
+    return (min(amounts), max(amounts))
+
+
 register(RuleKind(
     "bands", "分档得分/扣分", "occurrence",
     "the first band (from the top) whose `from` the value reaches gives the score or the deduction",
-    _bands, _full,
+    _bands, _bands_bounds,
     (Param("bands", "bands", required=True, help="list of {from = lower end, deduct = … | score = …}"),
      Param("below", "number", help="amount below the lowest band"),
      Param("scale", "number", 1, help="multiply the value first (100 turns a rate into percent)")),
