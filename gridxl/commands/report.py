@@ -40,7 +40,7 @@ def register(sub):
         description="Read the results folder DIR/<scheme id>/<period>.csv. Reports the streak rule of seed 000 "
                     "(bottom 2 for 3 months running and below the average -> 约谈; 6 months -> 年终一票否决), "
                     "rank movement, quarterly and annual averages and, with --weights, a composite over named "
-                    "periods (seed 003: 2022-H1=40%%,2022-年终=60%%).")
+                    "periods (seed 003: 2022-H1=40%,2022-年终=60%).")
     p.add_argument("scheme")
     p.add_argument("dir", help="the results folder")
     p.add_argument("--add", metavar="INPUT", help="score INPUT and store it as --period first")
