@@ -34,6 +34,7 @@ class Param:
     required: bool = False
     help: str = ""
     by_case: bool = False  # may be a table keyed by a choice field
+    choices: tuple = ()  # for text parameters: the values allowed
 
 
 @dataclass
@@ -213,7 +214,8 @@ _STEP_PARAMS = (
     Param("step_down", "number", help="每减少 N 件 …", by_case=True),
     Param("down_points", "number", 1, help="… 扣 M 分", by_case=True),
     Param("max_deduction", "number", help="最多扣 M 分"),
-    Param("step_rounding", "text", "whole", help="whole (49 short of 50 = 0 steps), started, or proportional"),
+    Param("step_rounding", "text", "whole", help="whole (49 short of 50 = 0 steps), started, or proportional",
+          choices=("whole", "started", "proportional")),
     Param("floor", "number", 0, help="lowest score (none: may go negative)"),
 )
 
@@ -242,7 +244,8 @@ register(RuleKind(
      Param("per", "number", 1, help="每少 N 个百分点 …"),
      Param("deduct", "number", 1, help="… 扣 M 分"),
      Param("max_deduction", "number", help="最多扣 M 分 (default: the item's points)"),
-     Param("step_rounding", "text", "whole", help="whole, started, or proportional")),
+     Param("step_rounding", "text", "whole", help="whole, started, or proportional",
+           choices=("whole", "started", "proportional"))),
     example="采集录入不低于 10%, 少一个百分点扣 1 分 (003)"))
 
 
@@ -410,7 +413,8 @@ register(RuleKind(
     _rank_decay, _full,
     (Param("standard", "number", required=True, help="达标值"),
      Param("step", "number", required=True, help="每下降一名少得的比例 (0.05 = 5%)"),
-     Param("direction", "text", "desc", help="desc: the largest value ranks first (从大到小)")),
+     Param("direction", "text", "desc", help="desc: the largest value ranks first (从大到小)",
+           choices=("desc", "asc"))),
     example="完整度 100% 得满分, 其余依次少 5% (000)"))
 
 

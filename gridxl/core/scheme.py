@@ -411,6 +411,9 @@ def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
         for p in rk.params:
             if p.required and p.name not in t:
                 raise SchemeError(f"{w}: field {p.name!r} is missing (kind {kind!r} needs it: {p.help})")
+            if p.choices and p.name in params and params[p.name] not in p.choices:
+                raise SchemeError(f"{w}, field {p.name!r}: expected one of {', '.join(p.choices)}, "
+                                  f"got {params[p.name]!r}")
             if p.name in params and p.kind == "number" and params[p.name] is not None:
                 v = params[p.name]
                 if isinstance(v, dict):

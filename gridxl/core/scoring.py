@@ -296,8 +296,10 @@ def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
         raise ScoringError(f"{key}: missing input(s) {', '.join(missing)}")
     scores = {}
     for dep in comp.inputs:
-        if dep in scheme.compiled():
-            scores[dep] = np.asarray([score_indicator(scheme, dep, values)])
+        if dep in scheme.compiled():  # another indicator's score: given, or computed from the same inputs
+            given = values.get(dep)
+            scores[dep] = np.asarray([float(given)]) if given is not None and not isinstance(given, str) \
+                else np.asarray([score_indicator(scheme, dep, values)])
     env = Env(fields, scores, {})
     try:
         out = float(np.asarray(comp.score.evaluate(env)).reshape(-1)[0])
