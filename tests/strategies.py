@@ -57,3 +57,15 @@ def frame_of(rows, names=None, prefix="单位"):
 
 def subunit_frame(rows, units):
     return pd.DataFrame([{"unit": units[i % len(units)], "subunit": f"网格{i + 1}", **r} for i, r in enumerate(rows)])
+
+
+def scheme_inputs(scheme: Scheme, data, min_units=1, max_units=8):
+    """Draw (unit frame, subunit frame or None) of valid inputs for any scheme."""
+    names = unit_names(scheme)  # schemes with parameters per unit name need those names
+    rows = data.draw(unit_rows(scheme, min_units, min(max_units, len(names)) if names else max_units))
+    frame = frame_of(rows, names)
+    subs = None
+    if scheme.subunit_fields():
+        sub_rows = data.draw(unit_rows(scheme, len(rows), len(rows) * 2, level="subunit"))
+        subs = subunit_frame(sub_rows, frame["unit"].tolist())
+    return frame, subs

@@ -7,20 +7,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl.core import builtin_schemes, score_frame
 
-from .strategies import frame_of, subunit_frame, unit_names, unit_rows
+from .strategies import scheme_inputs
 
 SCHEMES = builtin_schemes()
 MONOTONE_UP = {"ratio", "rate", "linear", "steps", "shortfall"}
 
 
 def _score(scheme, data):
-    names = unit_names(scheme)
-    rows = data.draw(unit_rows(scheme, 1, min(8, len(names)) if names else 8))
-    frame = frame_of(rows, names)
-    subs = None
-    if scheme.subunit_fields():
-        sub_rows = data.draw(unit_rows(scheme, len(rows), len(rows) * 3, level="subunit"))
-        subs = subunit_frame(sub_rows, frame["unit"].tolist())
+    frame, subs = scheme_inputs(scheme, data)
     return frame, subs, score_frame(scheme, frame, subs, measures=True)
 
 

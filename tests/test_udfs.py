@@ -27,7 +27,7 @@ from gridxl.inputs import read_table
 from udfs import gridxl_udfs as U
 
 from .conftest import DATA, ROOT, SAMPLES
-from .strategies import frame_of, subunit_frame, unit_names, unit_rows
+from .strategies import scheme_inputs
 from .test_kinds import CASES, make_scheme
 
 SCHEMES = builtin_schemes()
@@ -222,13 +222,7 @@ def _check_scheme(scheme, frame, subs):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_functions_agree_with_score_frame_on_random_units(scheme, data):
-    names = unit_names(scheme)  # schemes with parameters per unit name need those names
-    rows = data.draw(unit_rows(scheme, 2, min(6, len(names)) if names else 6))
-    frame = frame_of(rows, names)
-    subs = None
-    if scheme.subunit_fields():
-        sub_rows = data.draw(unit_rows(scheme, len(rows), len(rows) * 2, level="subunit"))
-        subs = subunit_frame(sub_rows, frame["unit"].tolist())
+    frame, subs = scheme_inputs(scheme, data, 2, 6)
     _check_scheme(scheme, frame, subs)
 
 

@@ -318,10 +318,15 @@ register(RuleKind(
     needs_value=False, example="缺1次扣0.5分, 扣完为止 (003); 重大刑案 -1, 特别重大 -3, 累计不超过 6 分 (002)"))
 
 
-def _penalty(ind, value):
+def _capped_occurrences(ind, value=None):
+    """Σ count × each over the items, at most `cap` when the scheme sets one."""
     total = occurrence_sum(ind, ind.items)
     cap = ind.params.get("cap")
-    return -(MIN(cap, total) if cap is not None else total)
+    return MIN(cap, total) if cap is not None else total
+
+
+def _penalty(ind, value):
+    return -_capped_occurrences(ind)
 
 
 register(RuleKind(
@@ -330,12 +335,6 @@ register(RuleKind(
     _penalty, lambda ind: (-ind.params["cap"] if ind.params.get("cap") is not None else None, 0.0),
     (_ITEMS, Param("cap", "number", help="累计扣分不超过 N 分")),
     needs_value=False, example="重点人员漏管失控 每名扣 0.5 分, 累计不超过 5 分 (002)"))
-
-
-def _bonus(ind, value):
-    total = occurrence_sum(ind, ind.items)
-    cap = ind.params.get("cap")
-    return MIN(cap, total) if cap is not None else total
 
 
 def _bonus_bounds(ind):
@@ -347,21 +346,15 @@ def _bonus_bounds(ind):
 register(RuleKind(
     "bonus", "加分（按级别，封顶）", "occurrence",
     "min(cap, Σ count × points for its level); items with negative points subtract",
-    _bonus, _bonus_bounds,
+    _capped_occurrences, _bonus_bounds,
     (_ITEMS, Param("cap", "number", help="最高加分 (none: 不封顶)")),
     needs_value=False, example="区级 1 / 市级 2 / 省级 5 / 中央 10 分/篇, 最高 10 分 (000)"))
-
-
-def _checklist(ind, value):
-    total = occurrence_sum(ind, ind.items)
-    cap = ind.params.get("cap")
-    return MIN(cap, total) if cap is not None else total
 
 
 register(RuleKind(
     "checklist", "逐项检查（是/否）", "occurrence",
     "Σ points of the sub-items that are done (each field 1 = done, 0 = not)",
-    _checklist, lambda ind: (0.0, min(float(sum(i.get("each", 1) for i in ind.items)),
+    _capped_occurrences, lambda ind: (0.0, min(float(sum(i.get("each", 1) for i in ind.items)),
                                       ind.params.get("cap") if ind.params.get("cap") is not None else float("inf"))),
     (Param("items", "items", required=True, help="list of {field = yes/no field, each = points}"),
      Param("cap", "number", help="at most this many points, when the sub-items add up to more (整理版 看现场)")),
