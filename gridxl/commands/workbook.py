@@ -1,0 +1,141 @@
+"""template, recalc, check: the workbooks office staff type into."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..cli import UserError
+from ..core import get_scheme
+from ..inputs import InputError, read_table
+from ..outputs import OutputError, refuse_overwrite, write_table
+
+
+def register(sub):
+    p = sub.add_parser(
+        "template", help="a template workbook that scores itself (录入/评分/汇总)",
+        description="Write an .xlsx a clerk fills in: 说明, 录入 (inputs with validation), 评分 (one formula per "
+                    "indicator, total, rank, 中国式排名, grade), 汇总 (sorted ranking, chart). Formula cells are "
+                    "locked, sheets protected without a password.")
+    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
+    p.add_argument("-o", "--output", required=True, help="the template to write (.xlsx)")
+    p.add_argument("--period", help="the period shown in the titles: 2026-11, 2026-Q3, 2026 …")
+    p.add_argument("--units", help="unit names, one per line (.txt) or a column of a .csv/.xlsx: one row each")
+    p.add_argument("--data", help="prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)")
+    p.add_argument("--subunits", help="per-grid inputs to prefill, for schemes that average grids")
+    p.add_argument("--sheet", help="the sheet of an --data .xlsx (default 录入, else the first)")
+    p.add_argument("--formulas", choices=("native", "udf"), default="native",
+                   help="native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in")
+    p.add_argument("--rows", type=int, help="unit rows (default: one per unit given, else 30)")
+    p.add_argument("--subunit-rows", type=int, help="grid rows for schemes that average grids (default 10 per unit)")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser(
+        "recalc", help="recompute every formula of a workbook headlessly, keeping formulas and formats",
+        description="Recompute FILE (native formulas and GRID_* functions) and write OUT with the formulas, "
+                    "validation, merges and formats kept and the computed values cached, so viewers that do not "
+                    "calculate (pandas, phone previews) show the numbers. FILE is never written to.")
+    p.add_argument("file", help="the workbook (.xlsx)")
+    p.add_argument("-o", "--output", required=True, help="where to write the recalculated workbook (.xlsx)")
+    p.add_argument("--export", help="also write the scores of a gridxl template as .csv/.xlsx (as `gridxl score`)")
+    p.add_argument("--engine", choices=("auto", "columns", "formulas"), default="auto",
+                   help="columns: the fast engine; formulas: the formulas package (slow, any workbook); "
+                        "auto (default): columns, falling back to formulas")
+    p.set_defaults(func=cmd_recalc)
+
+    p = sub.add_parser(
+        "check", help="list every problem of a filled template by sheet and cell (exit 1 when any)",
+        description="Text or full-width digits in number cells, negatives, a numerator above its denominator, "
+                    "rates out of range, blanks, units added or removed, formula cells overwritten or changed.")
+    p.add_argument("file", help="a template made by `gridxl template` and filled in")
+    p.add_argument("--scheme", help="check against this scheme instead of the one recorded in the file")
+    p.add_argument("--units", help="the expected unit names (.txt/.csv/.xlsx), if the template did not record them")
+    p.set_defaults(func=cmd_check)
+
+
+def _user_errors():
+    from ..excel.check import CheckError
+    from ..excel.recalc import RecalcError
+    from ..excel.template import TemplateError
+    return (TemplateError, RecalcError, CheckError, OutputError)
+
+
+def cmd_template(args):
+    from ..excel.template import build_template, read_unit_names
+
+    scheme = get_scheme(args.scheme)
+    data = subunits = units = None
+    inputs = [p for p in (args.data, args.subunits, args.units) if p]
+    try:
+        refuse_overwrite(args.output, inputs)
+        if args.data:
+            data = read_table(args.data, scheme, sheet=args.sheet, allow_blank=True)
+        if args.subunits or (args.data and Path(args.data).suffix.lower() == ".xlsx" and scheme.subunit_fields()):
+            source = args.subunits or args.data
+            sheet = None if args.subunits else f"{scheme.subunit}录入"
+            subunits = read_table(source, scheme, level="subunit", sheet=sheet, allow_blank=True)
+        if args.units:
+            if data is not None:
+                raise UserError("give either --units or --data (the data names the units)")
+            units = read_unit_names(args.units)
+            if not units:
+                raise InputError(f"{args.units}: no unit names found")
+        if args.rows is not None and args.rows < 1:
+            raise UserError("--rows must be at least 1")
+        plan = build_template(scheme, args.output, formulas=args.formulas, units=units, rows=args.rows, data=data,
+                              subunits=subunits, subunit_rows=args.subunit_rows, period=args.period, inputs=inputs)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    filled = f", {len(data)} prefilled" if data is not None else f", {len(units)} named" if units else ""
+    print(f"template {scheme.id} ({args.formulas} formulas): {plan.unit_rows} {scheme.unit} rows{filled} "
+          f"-> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_recalc(args):
+    from ..excel.recalc import recalculate, scores_table, write_recalculated
+
+    try:
+        refuse_overwrite(args.output, [args.file])
+        if Path(args.output).suffix.lower() != ".xlsx":
+            raise UserError(f"{args.output}: the recalculated workbook is an .xlsx file")
+        if args.export:
+            refuse_overwrite(args.export, [args.file, args.output])
+            if Path(args.export).resolve() == Path(args.output).resolve():
+                raise UserError("--export and -o must be different files")
+            if Path(args.export).suffix.lower() not in (".csv", ".xlsx"):
+                raise UserError(f"{args.export}: expected a .csv or .xlsx name for the scores")
+        result = recalculate(args.file, engine=args.engine)
+        table = scores_table(result) if args.export else None
+        write_recalculated(result, args.output)
+        if table is not None:
+            write_table(table, args.export, inputs=[args.file, args.output])
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    how = "columns engine" if result.engine == "columns" else f"formulas engine ({result.reason})" \
+        if result.reason else "formulas engine"
+    print(f"recalculated {result.formula_cells} formula cells in {result.seconds:.2f} s ({how}) -> {args.output}"
+          + (f"; scores -> {args.export}" if args.export else ""), file=sys.stderr)
+    for note in dict.fromkeys(result.notes):
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args):
+    from ..excel.check import check_workbook
+
+    try:
+        result = check_workbook(args.file, scheme=args.scheme, units=args.units)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s) in {args.file} ({result.scheme.id})", file=sys.stderr)
+        return 1
+    print(f"{args.file}: no problems found ({result.scheme.id})", file=sys.stderr)
+    return 0
+
+
+__all__ = ["register"]

@@ -1,0 +1,333 @@
+"""Everything wrong with a filled template, by sheet and cell, before anyone scores it.
+
+``check_workbook(path)`` reads a template made by ``gridxl template`` (its
+hidden _gridxl sheet says which scheme, which rows and which column holds
+what) and lists:
+
+* input cells holding text (full-width digits such as １２ are named as such),
+  TRUE/FALSE or an error instead of a number, negatives, fractions in whole
+  number fields, rates or flags or scores outside their range, choices that
+  are not on the list, blanks in a unit's row;
+* a numerator above its denominator, for every division of a rate (the pairs
+  come from the indicators' value expressions, e.g. ``gw_qualified /
+  gw_total``: more qualified workers than workers);
+* unit names that are blank, repeated, or added/removed compared with the
+  units the template was made for (or ``--units``); grids whose unit is not
+  on the unit sheet;
+* formula cells a user typed over with a value, emptied, or changed,
+  compared with the formula the generator writes there.
+
+Nothing is changed in the file.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.expr import BinOp, Env, Field, Score
+from ..core.scheme import FIELD_TYPES, FieldSpec, Scheme
+from ..inputs import parse_number
+from .cached_values import ExcelError, Package, PackageError, cell_name
+from .recalc import Unsupported, normalise_formula, translate
+from .template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
+
+
+class CheckError(ValueError):
+    """The file cannot be checked (not a gridxl template, unreadable)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int
+    col: int
+    message: str
+
+    @property
+    def cell(self) -> str:
+        return cell_name(self.row, self.col) if self.row else ""
+
+    def __str__(self):
+        where = f"{self.sheet}!{self.cell}" if self.row else self.sheet
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    scheme: Scheme
+    problems: list[Problem]
+    notes: list[str]
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return repr(v)
+
+
+def value_problem(spec: FieldSpec, value) -> str | None:
+    """What is wrong with one input value (None when it is fine; blanks are reported elsewhere)."""
+    expected = FIELD_TYPES[spec.type]
+    if isinstance(value, ExcelError):
+        return f"error value {value} where {spec.label} expects {expected}"
+    if spec.type == "choice":
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if spec.choices and text not in spec.choices:
+            return f"{_fmt(value)} is not one of {'、'.join(spec.choices)} ({spec.label})"
+        return None
+    if isinstance(value, bool):
+        return f"TRUE/FALSE in a number cell ({spec.label}): expected {expected}"
+    if isinstance(value, str):
+        folded = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+        try:
+            as_number = float(folded.rstrip("%"))
+        except ValueError:
+            return f"text {value!r} in a number cell ({spec.label}): expected {expected}"
+        if folded != value.strip():
+            return (f"text with full-width characters {value!r} in a number cell ({spec.label}): "
+                    f"formulas do not count it; type {folded}")
+        return f"number stored as text {value!r} ({spec.label}): formulas do not count it; retype it as {as_number:g}"
+    x = float(value)
+    lo, hi = spec.bounds()
+    if spec.type == "rate" and hi is not None and x > hi:  # gridxl score reads 95 as 95%; a formula does not
+        return f"rate {x:g} is above {hi * 100:g}% ({spec.label}): type 95% (or 0.95), not 95"
+    if x < 0 and (lo is None or lo >= 0):
+        return f"negative value {x:g} ({spec.label}): expected {expected}"
+    _, wanted = parse_number(x, spec)
+    return None if wanted is None else f"{x:g} ({spec.label}): expected {wanted}"
+
+
+def _is_rate(ind) -> bool:
+    """Whether an indicator's value is a share of a whole (so its numerator cannot exceed its denominator)."""
+    if ind.value_unit == "%":
+        return True
+    if ind.kind in ("ratio", "rate") and ind.value_unit in ("", "%"):
+        try:
+            return float(ind.param_value("standard")) == 1.0
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def rate_divisions(scheme: Scheme, level: str):
+    """(indicator, numerator Expr, denominator Expr) of rates that are one division (part / whole).
+
+    Only a rate's top-level division is a share of a whole: a ratio inside min(1, …) or
+    an average of several ratios may be a count per person, capped on purpose.
+    """
+    out = []
+    for ind in scheme.indicators:
+        comp = scheme.compiled()[ind.key]
+        if comp.measure is None or not _is_rate(ind) or (level == "subunit") != ind.per_subunit:
+            continue
+        node = comp.measure
+        if isinstance(node, BinOp) and node.op == "/" and node.right.constant() is None \
+                and not any(isinstance(n, Score) for n in node.walk()):
+            out.append((ind, node.left, node.right))
+    return out
+
+
+class _Keys:
+    @staticmethod
+    def cell(space, key):
+        return key
+
+    @staticmethod
+    def column(space, key):
+        return key
+
+
+_KEYS = _Keys()
+
+
+class _Reader:
+    """Values and formulas of the checked file."""
+
+    def __init__(self, pkg: Package):
+        self.pkg = pkg
+        self._values = {}
+        self._formulas = {}
+
+    def values(self, sheet):
+        if sheet not in self._values:
+            self._values[sheet] = self.pkg.cells(sheet).values() if sheet in self.pkg.sheet_names else {}
+        return self._values[sheet]
+
+    def formulas(self, sheet) -> dict[tuple[int, int], str]:
+        """Every formula of the sheet as text, shared formulas expanded to each cell."""
+        if sheet not in self._formulas:
+            out = {}
+            if sheet in self.pkg.sheet_names:
+                formulas = self.pkg.cells(sheet).formulas
+                masters = {f.si: (rc, f.text) for rc, f in formulas.items()
+                           if f.kind == "shared" and f.text is not None}
+                for rc, f in formulas.items():
+                    if f.text is not None:
+                        out[rc] = f.text
+                    elif f.si in masters:
+                        (mr, mc), text = masters[f.si]
+                        try:
+                            out[rc] = translate(text, (mr, mc), rc)
+                        except Unsupported:
+                            out[rc] = text
+            self._formulas[sheet] = out
+        return self._formulas[sheet]
+
+
+def check_workbook(path: str | Path, scheme: str | None = None, units: str | Path | list | None = None) -> CheckResult:
+    path = Path(path)
+    try:
+        pkg = Package(path)
+    except PackageError as exc:
+        raise CheckError(str(exc)) from None
+    layout = read_layout(pkg)
+    if layout is None:
+        raise CheckError(f"{path}: not a gridxl template (it has no hidden _gridxl sheet); "
+                         f"make one with `gridxl template SCHEME -o FILE.xlsx`")
+    sch = scheme_of(layout, scheme)
+    notes = []
+    if layout.scheme_digest and layout.scheme_digest != scheme_digest(sch) and scheme is None:
+        notes.append(f"the scheme {sch.id} changed since this template was made: formula differences below "
+                     f"may come from that (make a new template with `gridxl template {sch.id}`)")
+    plan = plan_of(layout, sch)
+    reader = _Reader(pkg)
+    problems: list[Problem] = []
+    expected_units = read_unit_names(units) if isinstance(units, (str, Path)) else \
+        list(units) if units is not None else (layout.units or None)
+    unit_names = _check_inputs(plan, plan.input, reader, problems, "unit")
+    if plan.grid is not None:
+        grid_units = _check_inputs(plan, plan.grid, reader, problems, "subunit")
+        known = set(unit_names.values())
+        for (r, name) in grid_units.items():
+            if name and name not in known:
+                problems.append(Problem(plan.grid.name, r, plan.grid.get("unit").col,
+                                        f"{sch.unit} {name!r} is not on the {INPUT} sheet"))
+    if expected_units is not None:
+        _check_unit_list(plan, unit_names, expected_units, problems)
+    _check_formulas(plan, reader, problems)
+    order = {s.name: i for i, s in enumerate(plan.sheets())}
+    problems.sort(key=lambda p: (order.get(p.sheet, 99), p.row, p.col))
+    pkg.close()
+    return CheckResult(path, sch, problems, notes)
+
+
+def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[Problem], level: str):
+    """Input cells of one sheet; returns {row: unit name} of the rows in use."""
+    values = reader.values(sheet.name)
+    if sheet.name not in reader.pkg.sheet_names:
+        problems.append(Problem(sheet.name, 0, 0, "the sheet is missing"))
+        return {}
+    unit_col = sheet.get("unit")
+    sub_col = sheet.find("subunit")
+    field_cols = [c for c in sheet.columns if c.role == "field"]
+    divisions = rate_divisions(plan.scheme, level)
+    names: dict[int, str] = {}
+    first_row_of: dict[str, int] = {}
+    for r in range(sheet.first, sheet.last + 1):
+        raw_unit = values.get((r, unit_col.col))
+        row_values = {c.key: values.get((r, c.col)) for c in field_cols}
+        used = [v for v in row_values.values() if v is not None and v != ""]
+        name = "" if raw_unit is None else unicodedata.normalize("NFKC", str(raw_unit)).strip()
+        if not name and not used and (sub_col is None or values.get((r, sub_col.col)) in (None, "")):
+            continue  # an unused row
+        if not name:
+            problems.append(Problem(sheet.name, r, unit_col.col, f"the {plan.scheme.unit} name is blank "
+                                                                 f"but the row has data"))
+        elif level == "unit":
+            if name in first_row_of:
+                problems.append(Problem(sheet.name, r, unit_col.col,
+                                        f"{name!r} appears twice (first in row {first_row_of[name]})"))
+            first_row_of.setdefault(name, r)
+        names[r] = name
+        if sub_col is not None and values.get((r, sub_col.col)) in (None, ""):
+            problems.append(Problem(sheet.name, r, sub_col.col, f"the {plan.scheme.subunit} name is blank"))
+        numbers = {}
+        for c in field_cols:
+            v = row_values[c.key]
+            if v is None or v == "":
+                problems.append(Problem(sheet.name, r, c.col, f"blank: {c.spec.label} expects "
+                                                              f"{FIELD_TYPES[c.spec.type]}"))
+                continue
+            msg = value_problem(c.spec, v)
+            if msg:
+                problems.append(Problem(sheet.name, r, c.col, msg))
+            elif c.spec.type != "choice":
+                numbers[c.key] = float(v)
+        for ind, num, den in divisions:
+            keys = set(num.fields()) | set(den.fields())
+            if not keys <= set(numbers):
+                continue
+            env = Env({k: np.asarray([numbers[k]]) for k in keys})
+            with np.errstate(all="ignore"):
+                a = float(np.asarray(num.evaluate(env), dtype=float).reshape(-1)[0])
+                b = float(np.asarray(den.evaluate(env), dtype=float).reshape(-1)[0])
+            if np.isfinite(a) and np.isfinite(b) and a > b + 1e-9 * max(1.0, abs(b)):
+                cells = [sheet.get("field", k) for k in num.fields() if isinstance(k, str)]
+                dcells = [sheet.get("field", k) for k in den.fields()]
+                target = cells[0] if cells else dcells[0]
+                problems.append(Problem(sheet.name, r, target.col, (
+                    f"{ind.name}: {_describe(num, sheet, r)} = {a:g} is more than "
+                    f"{_describe(den, sheet, r)} = {b:g} (a rate above 100%)")))
+            elif np.isfinite(a) and a < 0:
+                cells = [sheet.get("field", k) for k in num.fields()]
+                problems.append(Problem(sheet.name, r, cells[-1].col, (
+                    f"{ind.name}: {_describe(num, sheet, r)} = {a:g} is below 0 (a rate below 0%)")))
+    return names
+
+
+def _describe(expr, sheet: SheetPlan, row: int) -> str:
+    """The side of a division the way a clerk reads it: its labels and cells."""
+    if isinstance(expr, Field):
+        c = sheet.get("field", expr.key)
+        return f"{c.spec.label} ({c.letter}{row})"
+    cells = {k: f"{sheet.get('field', k).letter}{row}" for k in expr.fields()}
+
+    class _Cells:
+        @staticmethod
+        def cell(space, key):
+            return cells.get(key, key)
+
+    labels = "、".join(sheet.get("field", k).spec.label for k in expr.fields())
+    return f"{labels} ({expr.to_excel(_Cells)})"
+
+
+def _check_unit_list(plan: Plan, names: dict[int, str], expected: list[str], problems: list[Problem]):
+    sheet = plan.input
+    col = sheet.get("unit").col
+    present = {n: r for r, n in names.items() if n}
+    wanted = [unicodedata.normalize("NFKC", str(u)).strip() for u in expected if str(u).strip()]
+    for name, r in present.items():
+        if name not in wanted:
+            problems.append(Problem(sheet.name, r, col, f"{name!r} was added: it is not one of the "
+                                                        f"{len(wanted)} {plan.scheme.unit} the template was made for"))
+    for name in wanted:
+        if name not in present:
+            problems.append(Problem(sheet.name, 0, 0, f"{name!r} was removed: it is one of the {plan.scheme.unit} "
+                                                      f"the template was made for but no row names it"))
+
+
+def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem]):
+    for sheet, r, c, expected in plan.formula_cells():
+        actual = reader.formulas(sheet).get((r, c))
+        if actual is None:
+            value = reader.values(sheet).get((r, c))
+            if value is None:
+                problems.append(Problem(sheet, r, c, f"the formula was deleted (expected ={_short(expected)})"))
+            else:
+                problems.append(Problem(sheet, r, c, f"the formula was overwritten with the value {_fmt(value)} "
+                                                     f"(expected ={_short(expected)})"))
+        elif normalise_formula(actual) != normalise_formula(expected):
+            problems.append(Problem(sheet, r, c, f"the formula was changed to ={_short(actual)} "
+                                                 f"(expected ={_short(expected)})"))
+
+
+def _short(formula: str, limit: int = 120) -> str:
+    text = formula[1:] if formula.startswith("=") else formula
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+__all__ = ["check_workbook", "CheckResult", "Problem", "CheckError", "value_problem", "rate_divisions"]

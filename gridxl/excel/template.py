@@ -1,0 +1,1153 @@
+"""Template workbooks a clerk fills in, which score themselves.
+
+``build_template(scheme, output, …)`` writes an xlsx with the sheets a clerk
+recognises from the seed tables:
+
+* 说明 — the scheme, the period, how to fill in, every indicator's rule text;
+* 录入 — one row per unit, one column per input field (Chinese label and unit,
+  data validation with Chinese input messages);
+* 〈网格〉录入 — for schemes that score each grid and average (``per_subunit``):
+  one row per grid, its inputs and its per-grid scores;
+* 评分 — one column per indicator (grouped under their sections, points in
+  the headers), total, rank (RANK), 中国式排名 (SUMPRODUCT/COUNTIF), grade,
+  stars and flags where the scheme has them;
+* 汇总 — the ranking sorted by formulas that Excel 2010 evaluates (SMALL on a
+  rank-and-row key, INDEX), below-full-marks highlighted, how many units
+  fall short on each indicator, and a bar chart of the totals;
+* _gridxl — hidden: what gridxl needs to read the file back (scheme, mode,
+  rows, units, and which column holds which field or indicator).
+
+No rule's formula is written here: every score cell is
+``scheme.compiled()[key].score.to_excel(refs)`` (native) or a ``GRID_SCORE``
+call (``formulas="udf"``), behind a guard that leaves the cell empty until
+the row's inputs are there.  :class:`Plan` lays the workbook out and knows
+the formula of every cell; the writer styles it with openpyxl, and the
+formula cells then get computed values (see :mod:`.recalc`) so that viewers
+which do not calculate show numbers too.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import __version__
+from ..core.excel_math import format_number
+from ..core.expr import COMPARE_DIGITS, INT, MAX, MIN, ROUND, Expr, Field, Func, Measure, Num, Refs, Score, Text, parse
+from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
+from .cached_values import Package, col_letters
+from .recalc import quote_sheet
+
+FIRST_ROW = 5
+HEADER_ROWS = 4
+INFO, INPUT, SCORE, SUMMARY, META = "说明", "录入", "评分", "汇总", "_gridxl"
+SORT_BASE = 1_000_000  # sort key = rank × SORT_BASE + row: unique, exact, and in ranking order
+DEFAULT_ROWS = 30
+DEFAULT_SUBUNITS_PER_UNIT = 10
+MODES = ("native", "udf")
+
+
+class TemplateError(ValueError):
+    """The template cannot be made as asked (message says why)."""
+
+
+# =============================================================================
+# Layout
+# =============================================================================
+@dataclass
+class Column:
+    role: str  # seq unit subunit field score measure total rank rank_dense grade stars flag ties sortkey
+    #            row (汇总: the 评分 row shown), sorted (汇总: a mirrored value)
+    key: str
+    header: str
+    col: int = 0
+    kind: str = "formula"  # formula, input, static
+    formula: Callable[[int], str] | None = None  # row -> formula text without '='
+    number_format: str = "General"
+    hidden: bool = False
+    group: str = ""  # the section header above (row 3)
+    hint: str = ""  # row 3 text for inputs (what to type)
+    spec: FieldSpec | None = None
+    points: float | None = None
+
+    @property
+    def letter(self) -> str:
+        return col_letters(self.col)
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    title: str
+    subtitle: str
+    first: int
+    last: int
+    columns: list[Column] = field(default_factory=list)
+    freeze: str = "C5"
+
+    def add(self, column: Column) -> Column:
+        column.col = len(self.columns) + 1
+        self.columns.append(column)
+        return column
+
+    def find(self, role: str, key: str = "") -> Column | None:
+        for c in self.columns:
+            if c.role == role and (c.key == key or not key and c.role != "field"):
+                return c
+        return None
+
+    def get(self, role: str, key: str = "") -> Column:
+        c = self.find(role, key)
+        if c is None:
+            raise TemplateError(f"sheet {self.name} has no {role} column {key!r}")
+        return c
+
+    @property
+    def rows(self) -> int:
+        return self.last - self.first + 1
+
+
+class _ColumnRange(Expr):
+    """The whole measure column of an indicator (GRID_RANK_DECAY's `values`)."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def to_excel(self, refs):
+        return refs.column("measure", self.key)
+
+
+def period_text(period: str | None, scheme: Scheme) -> str:
+    """2026-11 -> 2026年11月 (as bulletins and history name periods); blank -> a line to fill in by hand."""
+    if not period:
+        return {"monthly": "____年__月", "quarterly": "____年第__季度", "annual": "____年度",
+                "yearly": "____年度", "half-yearly": "____年__半年"}.get(scheme.period, "________")
+    from ..history import period_text as named
+    return named(unicodedata.normalize("NFKC", str(period)).strip())
+
+
+def scheme_digest(scheme: Scheme) -> str:
+    try:
+        return hashlib.sha256(Path(scheme.path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
+
+
+def _pts(x: float) -> str:
+    return format_number(float(x), 2)
+
+
+class Plan:
+    """Where everything goes, and the formula of every formula cell."""
+
+    def __init__(self, scheme: Scheme, formulas: str = "native", unit_rows: int = DEFAULT_ROWS,
+                 subunit_rows: int | None = None, period: str | None = None):
+        if formulas not in MODES:
+            raise TemplateError(f"--formulas must be one of {', '.join(MODES)}, got {formulas!r}")
+        if unit_rows < 1:
+            raise TemplateError("a template needs at least one unit row")
+        self.scheme = scheme
+        self.mode = formulas
+        self.period = period or ""
+        self.period_text = period_text(period, scheme)
+        self.compiled = scheme.compiled()
+        # a grade column when the scheme has grade bands or flags that force a grade (as `gridxl score`)
+        self.has_grade = bool(scheme.grades) or any(f.grade for f in scheme.flags)
+        self.has_subunits = bool(scheme.subunit) and (
+            any(i.per_subunit for i in scheme.indicators) or bool(scheme.subunit_fields()))
+        if subunit_rows is None:
+            subunit_rows = max(unit_rows * DEFAULT_SUBUNITS_PER_UNIT, 100)
+        self.unit_rows = unit_rows
+        self.subunit_rows = subunit_rows if self.has_subunits else 0
+        last = FIRST_ROW + unit_rows - 1
+        title = scheme.title or scheme.name
+        who = f"考核对象：{scheme.unit}"
+        self.input = SheetPlan(INPUT, f"{scheme.name}——数据录入表（{self.period_text}）",
+                               f"{who}　　考核期：{self.period_text}　　白色单元格填写，灰色单元格自动生成，请勿改动。",
+                               FIRST_ROW, last)
+        self.grid = None
+        if self.has_subunits:
+            self.grid = SheetPlan(f"{scheme.subunit}录入", f"{scheme.name}——{scheme.subunit}数据录入表（{self.period_text}）",
+                                  f"每个{scheme.subunit}一行；所属{scheme.unit}须与“{INPUT}”表中的名称一致。"
+                                  f"灰色列为按{scheme.subunit}自动计算的得分。",
+                                  FIRST_ROW, FIRST_ROW + self.subunit_rows - 1, freeze="D5")
+        self.score = SheetPlan(SCORE, f"{title}（{self.period_text}）",
+                               f"{who}　　满分：{_pts(scheme.total_points)}分　　本表全部由公式自动计算，请勿改动。",
+                               FIRST_ROW, last)
+        self.summary = SheetPlan(SUMMARY, f"{scheme.name}——排名汇总（{self.period_text}）",
+                                 "按总分从高到低排列，同分同名次；低于该项满分的得分以红色标出。", FIRST_ROW, last)
+        self._input_columns()
+        if self.grid is not None:
+            self._grid_columns()
+        self._score_columns()
+        self._summary_columns()
+
+    # -- references ---------------------------------------------------------------------
+    def sheets(self) -> list[SheetPlan]:
+        return [s for s in (self.input, self.grid, self.score, self.summary) if s is not None]
+
+    @staticmethod
+    def cell(target: SheetPlan, column: Column, row: int, home: SheetPlan) -> str:
+        ref = f"{column.letter}{row}"
+        return ref if target is home else f"{quote_sheet(target.name)}!{ref}"
+
+    @staticmethod
+    def span(target: SheetPlan, column: Column, home: SheetPlan, fixed_col=True) -> str:
+        d = "$" if fixed_col else ""
+        ref = f"{d}{column.letter}${target.first}:{d}{column.letter}${target.last}"
+        return ref if target is home else f"{quote_sheet(target.name)}!{ref}"
+
+    def _level_sheets(self, level: str):
+        """(sheet holding the fields, sheet holding the scores) of a level."""
+        if level == "subunit":
+            return self.grid, self.grid
+        return self.input, self.score
+
+    def refs(self, level: str, row: int, home: SheetPlan) -> Refs:
+        fields_sheet, scores_sheet = self._level_sheets(level)
+
+        def locate(space, key):
+            if space == "field":
+                if key == UNIT_KEY:
+                    return fields_sheet, fields_sheet.get("unit")
+                if key == TOTAL_KEY and level == "unit":
+                    return self.score, self.score.get("total")
+                c = fields_sheet.find("field", key)
+                if c is None:
+                    raise TemplateError(f"{self.scheme.id}: {key!r} is not an input of the {fields_sheet.name} sheet")
+                return fields_sheet, c
+            if space == "score":
+                c = scores_sheet.find("score", key)
+                if c is None:
+                    raise TemplateError(f"{self.scheme.id}: indicator {key!r} has no score column on "
+                                        f"{scores_sheet.name}")
+                return scores_sheet, c
+            return scores_sheet, scores_sheet.get("measure", key)
+
+        def cell(space, key):
+            sheet, c = locate(space, key)
+            return self.cell(sheet, c, row, home)
+
+        def column(space, key):
+            sheet, c = locate(space, key)
+            return self.span(sheet, c, home)
+
+        return Refs(cell, column)
+
+    # -- 录入 ----------------------------------------------------------------------------
+    def _input_columns(self):
+        s = self.input
+        s.add(Column("seq", "", "序号", kind="static", number_format="0"))
+        s.add(Column("unit", UNIT_KEY, self.scheme.unit, kind="input", hint="名称"))
+        for f in self.scheme.unit_fields():
+            s.add(Column("field", f.key, f.header, kind="input", spec=f, hint=field_hint(f),
+                         number_format=field_format(f)))
+
+    def _grid_columns(self):
+        g = self.grid
+        g.add(Column("seq", "", "序号", kind="static", number_format="0"))
+        g.add(Column("unit", UNIT_KEY, self.input.get("unit").header, kind="input", hint="名称"))
+        g.add(Column("subunit", SUBUNIT_KEY, self.scheme.subunit, kind="input", hint="名称"))
+        for f in self.scheme.subunit_fields():
+            g.add(Column("field", f.key, f.header, kind="input", spec=f, hint=field_hint(f),
+                         number_format=field_format(f)))
+        for ind in self.scheme.indicators:
+            if ind.per_subunit:
+                g.add(Column("score", ind.key, indicator_header(ind), group=f"按{self.scheme.subunit}得分",
+                             formula=self._score_formula(ind, "subunit", g), number_format="0.00",
+                             points=None if ind.extra else ind.points))
+        for ind in self.scheme.indicators:
+            if ind.per_subunit and self._needs_measure(ind):
+                g.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列",
+                             formula=self._measure_formula(ind, "subunit", g), number_format="0.0000"))
+
+    # -- 评分 ----------------------------------------------------------------------------
+    def _score_columns(self):
+        s = self.score
+        unit_in = self.input.get("unit")
+        sections = {sec.key: sec for sec in self.scheme.sections}
+        s.add(Column("seq", "", "序号", kind="static", number_format="0"))
+        s.add(Column("unit", UNIT_KEY, unit_in.header,
+                     formula=lambda r: f'IF({self.cell(self.input, unit_in, r, s)}="","",'
+                                       f'{self.cell(self.input, unit_in, r, s)})'))
+        for ind in self.scheme.indicators:
+            sec = sections.get(ind.section)
+            group = "加减分" if ind.extra and sec is None else (
+                f"{sec.name}（{_pts(sec.points)}分）" if sec is not None and sec.points is not None
+                else sec.name if sec is not None else "")
+            if ind.per_subunit:
+                formula = self._average_formula(ind)
+            else:
+                formula = self._score_formula(ind, "unit", s)
+            s.add(Column("score", ind.key, indicator_header(ind), group=group, formula=formula,
+                         number_format="0.00", points=None if ind.extra else ind.points))
+        scores = [c for c in s.columns if c.role == "score"]
+        total = s.add(Column("total", TOTAL_KEY, f"总分\n（{_pts(self.scheme.total_points)}分）",
+                             number_format="0.00"))
+        first, last = scores[0], scores[-1]
+        total.formula = lambda r: (f'IF(COUNT({first.letter}{r}:{last.letter}{r})<{len(scores)},"",'
+                                   f'ROUND(SUM({first.letter}{r}:{last.letter}{r}),{self.scheme.digits}))')
+        t = total.letter
+        tr = self.span(s, total, s)
+        rank = s.add(Column("rank", "rank", "名次", number_format="0",
+                            formula=lambda r: f'IF({t}{r}="","",RANK({t}{r},{tr},0))'))
+        dense = s.add(Column("rank_dense", "rank_dense", "中国式排名", number_format="0"))
+        if self.has_grade:
+            s.add(Column("grade", "grade", "等次", formula=self._grade_formula()))
+        if self.scheme.stars is not None:
+            s.add(Column("stars", "stars", "星级", number_format="0", formula=self._stars_formula()))
+        for flag in self.scheme.flags:
+            s.add(Column("flag", flag.key, flag.label, formula=self._flag_formula(flag)))
+        for ind in self.scheme.indicators:
+            if not ind.per_subunit and self._needs_measure(ind):
+                s.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列",
+                             formula=self._measure_formula(ind, "unit", s), number_format="0.0000"))
+        ties = s.add(Column("ties", "ties", "同分单位数", group="辅助列", hidden=True, number_format="0",
+                            formula=lambda r: f'IF({t}{r}="",1,COUNTIF({tr},{t}{r}))'))
+        tie_range = self.span(s, ties, s)
+        dense.formula = lambda r: (f'IF({t}{r}="","",SUMPRODUCT(ISNUMBER({tr})*({tr}>{t}{r})/{tie_range})+1)')
+        rk = rank.letter
+        s.add(Column("sortkey", "sortkey", "排序键", group="辅助列", hidden=True, number_format="0",
+                     formula=lambda r: f'IF({rk}{r}="","",{rk}{r}*{SORT_BASE}+ROW())'))
+
+    def _needs_measure(self, ind: Indicator) -> bool:
+        comp = self.compiled[ind.key]
+        return comp.measure is not None and any(isinstance(n, Measure) for n in comp.score.walk())
+
+    def _guard(self, inputs: list[str], refs: Refs, unit_ref: str) -> str:
+        """The condition under which a cell stays empty: an input of its row is blank."""
+        numbers, texts = [], []
+        for key in inputs:
+            if key == UNIT_KEY:
+                texts.append(refs.cell("field", key))
+            elif key in self.compiled:
+                numbers.append(refs.cell("score", key))
+            elif self.scheme.field(key).type == "choice":
+                texts.append(refs.cell("field", key))
+            else:
+                numbers.append(refs.cell("field", key))
+        conds = [f"COUNT({','.join(numbers)})<{len(numbers)}"] if numbers else []
+        conds += [f'{t}=""' for t in texts]
+        if not conds:
+            conds = [f'{unit_ref}=""']
+        return conds[0] if len(conds) == 1 else f"OR({','.join(conds)})"
+
+    def _score_formula(self, ind: Indicator, level: str, home: SheetPlan):
+        comp = self.compiled[ind.key]
+        fields_sheet, _ = self._level_sheets(level)
+        unit_col = fields_sheet.get("unit")
+
+        def formula(r):
+            refs = self.refs(level, r, home)
+            body = self._score_body(ind, comp, refs)
+            return f'IF({self._guard(comp.inputs, refs, self.cell(fields_sheet, unit_col, r, home))},"",{body})'
+        return formula
+
+    def _score_body(self, ind: Indicator, comp, refs: Refs) -> str:
+        if self.mode == "native":
+            return comp.score.to_excel(refs)
+        if any(isinstance(n, Measure) for n in comp.score.walk()):
+            return _swap_raw(comp.score, self._rank_decay_call(ind)).to_excel(refs)
+        # GRID_SCORE finds a built-in scheme by id, any other by the path of its file
+        scheme_ref = self.scheme.id if _is_builtin(self.scheme) else str(Path(self.scheme.path).resolve())
+        args = [Text(scheme_ref), Text(ind.key)]
+        args += [Score(key) if key in self.compiled else Field(key) for key in comp.inputs]
+        return Func("GRID_SCORE", tuple(args)).to_excel(refs)
+
+    def _rank_decay_call(self, ind: Indicator) -> Expr:
+        if ind.kind != "rank_decay":
+            raise TemplateError(f"{self.scheme.id} {ind.key}: GRID_* has no function for a {ind.kind} rule "
+                                f"that reads other units")
+        args = [Measure(ind.key), _ColumnRange(ind.key), ind.param_expr("standard"),
+                Num(float(ind.param_value("step"))), Num(float(ind.points))]
+        direction = ind.param_value("direction")
+        if direction != "desc" or ind.digits != 2:
+            args.append(Text(str(direction)))
+        if ind.digits != 2:
+            args.append(Num(float(ind.digits)))
+        return Func("GRID_RANK_DECAY", tuple(args))
+
+    def _measure_formula(self, ind: Indicator, level: str, home: SheetPlan):
+        comp = self.compiled[ind.key]
+        fields_sheet, _ = self._level_sheets(level)
+        unit_col = fields_sheet.get("unit")
+        measure = comp.measure_cell()
+
+        def formula(r):
+            refs = self.refs(level, r, home)
+            guard = self._guard(comp.measure.fields(), refs, self.cell(fields_sheet, unit_col, r, home))
+            return f'IF({guard},"",{measure.to_excel(refs)})'
+        return formula
+
+    def _average_formula(self, ind: Indicator):
+        g, s = self.grid, self.score
+        unit_in = self.input.get("unit")
+
+        def formula(r):
+            unit = self.cell(self.input, unit_in, r, s)
+            units = self.span(g, g.get("unit"), s)
+            scores = self.span(g, g.get("score", ind.key), s)
+            return (f'IF({unit}="","",IFERROR(ROUND(AVERAGEIF({units},{unit},{scores}),{ind.digits}),""))')
+        return formula
+
+    def _forced(self) -> list:
+        return [(parse(f.condition, self.scheme.resolve), f.grade) for f in self.scheme.flags if f.grade]
+
+    def _grade_formula(self):
+        s = self.score
+        total = s.get("total")
+
+        def formula(r):
+            refs = self.refs("unit", r, s)
+            expr = self.scheme.grade_expr(Field(TOTAL_KEY)) or Text("")
+            for cond, grade in reversed(self._forced()):
+                expr = Func("IF", (cond, Text(grade), expr))
+            return f'IF({total.letter}{r}="","",{expr.to_excel(refs)})'
+        return formula
+
+    def _stars_formula(self):
+        s = self.score
+        total = s.get("total")
+        st = self.scheme.stars
+        t = Field(TOTAL_KEY)
+        if st.mode == "deducted":
+            count = Num(float(st.max_stars)) - INT(ROUND((Num(float(st.full)) - t) / Num(float(st.per)),
+                                                         COMPARE_DIGITS))
+        else:
+            count = INT(ROUND(t / Num(float(st.per)), COMPARE_DIGITS))
+        expr = MAX(0, MIN(float(st.max_stars), count))
+
+        def formula(r):
+            return f'IF({total.letter}{r}="","",{expr.to_excel(self.refs("unit", r, s))})'
+        return formula
+
+    def _flag_formula(self, flag):
+        s = self.score
+        total = s.get("total")
+        cond = parse(flag.condition, self.scheme.resolve)
+        label = Text(flag.label).to_excel(None)
+
+        def formula(r):
+            return f'IF({total.letter}{r}="","",IF({cond.to_excel(self.refs("unit", r, s))},{label},""))'
+        return formula
+
+    # -- 汇总 ----------------------------------------------------------------------------
+    def _summary_columns(self):
+        m, s = self.summary, self.score
+        shown = m.add(Column("row", "row", "评分表行", hidden=True, number_format="0"))
+        src = self.span(s, s.get("sortkey"), m)
+        shown.formula = lambda r: (f'IFERROR(MOD(SMALL({src},ROW()-{FIRST_ROW - 1}),{SORT_BASE})-{FIRST_ROW - 1},"")')
+        mirrored = [("rank", "rank", "名次", "0"), ("unit", UNIT_KEY, s.get("unit").header, "General"),
+                    ("total", TOTAL_KEY, s.get("total").header, "0.00")]
+        if self.has_grade:
+            mirrored.append(("grade", "grade", "等次", "General"))
+        mirrored.append(("rank_dense", "rank_dense", "中国式排名", "0"))
+        for role, key, header, fmt in mirrored:
+            m.add(self._mirror(role, key, header, fmt))
+        for c in s.columns:
+            if c.role == "score":
+                m.add(self._mirror("score", c.key, c.header, "0.00", group=c.group, points=c.points))
+
+    def _mirror(self, role, key, header, fmt, group="", points=None) -> Column:
+        m, s = self.summary, self.score
+        source = s.get(role, key) if role in ("score", "field") else s.get(role)
+        src = self.span(s, source, m)
+        row_col = m.get("row")
+
+        def formula(r):
+            return f'IF(${row_col.letter}{r}="","",INDEX({src},${row_col.letter}{r}))'
+        return Column("sorted", f"{role}:{key}", header, formula=formula, number_format=fmt, group=group,
+                      points=points)
+
+    def indicator_block(self) -> list[tuple[str, float, dict[str, str]]]:
+        """汇总's per-indicator table: (name, points, {heading: formula}) per base indicator."""
+        s, m = self.score, self.summary
+        out = []
+        for ind in self.scheme.indicators:
+            if ind.extra:
+                continue
+            rng = self.span(s, s.get("score", ind.key), m)
+            p = _num(ind.points)
+            out.append((ind.name, ind.points, {
+                "满分单位数": f'COUNTIF({rng},">={p}")',
+                "未达满分单位数": f'COUNTIF({rng},"<{p}")',
+                "平均分": f'IF(COUNT({rng})=0,"",ROUND(AVERAGE({rng}),2))',
+                "最低分": f'IF(COUNT({rng})=0,"",MIN({rng}))',
+            }))
+        return out
+
+    BLOCK_HEADINGS = ("指标", "满分", "满分单位数", "未达满分单位数", "平均分", "最低分")
+
+    def block_origin(self) -> tuple[int, int]:
+        """(row, col) of the per-indicator table's heading row on 汇总."""
+        return HEADER_ROWS, len(self.summary.columns) + 2
+
+    # -- every formula cell ---------------------------------------------------------------
+    def formula_cells(self):
+        """(sheet, row, col, '=formula') for every formula cell the generator writes."""
+        for sheet in self.sheets():
+            for c in sheet.columns:
+                if c.formula is None:
+                    continue
+                for r in range(sheet.first, sheet.last + 1):
+                    yield sheet.name, r, c.col, "=" + c.formula(r)
+        row0, col0 = self.block_origin()
+        for i, (_, _, formulas) in enumerate(self.indicator_block()):
+            for j, heading in enumerate(self.BLOCK_HEADINGS[2:], start=2):
+                yield self.summary.name, row0 + 1 + i, col0 + j, "=" + formulas[heading]
+
+
+def _swap_raw(expr: Expr, new: Expr) -> Expr:
+    """The score tree with its rounded rule (inside the `when` and zero-denominator IFs) replaced."""
+    if isinstance(expr, Func) and expr.name == "IF":
+        return Func("IF", (expr.args[0], expr.args[1], _swap_raw(expr.args[2], new)))
+    if isinstance(expr, Func) and expr.name == "ROUND":
+        return new
+    raise TemplateError("unexpected shape of a compiled score (expected IF…/ROUND)")
+
+
+def indicator_header(ind: Indicator) -> str:
+    if ind.extra:
+        return f"{ind.name}\n（加减分）"
+    return f"{ind.name}\n（{_pts(ind.points)}分）"
+
+
+def field_hint(f: FieldSpec) -> str:
+    lo, hi = f.bounds()
+    if f.type == "count":
+        return "整数≥0" if hi is None else f"整数{_pts(lo or 0)}～{_pts(hi)}"
+    if f.type == "rate":
+        return "0%～100%"
+    if f.type == "flag":
+        return "1是/0否"
+    if f.type == "choice":
+        return "/".join(f.choices)
+    if f.type == "score":
+        return f"{_pts(lo or 0)}～{_pts(hi)}分" if hi is not None else "分数"
+    if lo is not None and hi is not None:
+        return f"{_pts(lo)}～{_pts(hi)}"
+    return "数字" + (f"≥{_pts(lo)}" if lo is not None else "")
+
+
+def field_format(f: FieldSpec) -> str:
+    return {"count": "0", "rate": "0.00%", "flag": "0", "score": "0.00", "choice": "@"}.get(f.type, "General")
+
+
+def field_validation(f: FieldSpec) -> dict:
+    """openpyxl DataValidation keywords for an input field, with the Chinese messages."""
+    lo, hi = f.bounds()
+    unit = f"（单位：{f.unit}）" if f.unit and f.unit != "%" else ""
+    extra = f"\n{f.help}" if f.help else ""
+    if f.type == "choice":
+        listed = ",".join(f.choices)
+        return dict(type="list", formula1=f'"{listed}"', prompt=f"请从下拉列表中选择：{'、'.join(f.choices)}。{extra}",
+                    error=f"只能选择：{'、'.join(f.choices)}。")
+    if f.type == "flag":
+        return dict(type="whole", operator="between", formula1="0", formula2="1",
+                    prompt=f"请输入 1（是）或 0（否）。{extra}", error="只能输入 1（是）或 0（否）。")
+    kind = "whole" if f.type == "count" else "decimal"
+    what = "整数" if f.type == "count" else "比率" if f.type == "rate" else "分数" if f.type == "score" else "数字"
+    if f.type == "rate":
+        lo, hi = (0.0 if lo is None else lo), (1.0 if hi is None else hi)
+        text = f"请输入 {_pts(lo * 100)}%～{_pts(hi * 100)}% 之间的{what}，例如 95%。"
+    elif lo is not None and hi is not None:
+        text = f"请输入 {_pts(lo)}～{_pts(hi)} 之间的{what}{unit}。"
+    elif lo is not None:
+        text = f"请输入不小于 {_pts(lo)} 的{what}{unit}。"
+    elif hi is not None:
+        text = f"请输入不大于 {_pts(hi)} 的{what}{unit}。"
+    else:
+        text = f"请输入{what}{unit}。"
+    if lo is not None and hi is not None:
+        rule = dict(operator="between", formula1=_num(lo), formula2=_num(hi))
+    elif lo is not None:
+        rule = dict(operator="greaterThanOrEqual", formula1=_num(lo))
+    elif hi is not None:
+        rule = dict(operator="lessThanOrEqual", formula1=_num(hi))
+    else:
+        rule = dict(operator="between", formula1="-1E+300", formula2="1E+300")
+    return dict(type=kind, **rule, prompt=text + extra, error="输入无效：" + text)
+
+
+def _num(x: float) -> str:
+    return format_number(float(x), 10)
+
+
+# =============================================================================
+# The marker (_gridxl sheet)
+# =============================================================================
+@dataclass
+class Layout:
+    """What gridxl wrote into a template about itself, read back from its _gridxl sheet."""
+
+    scheme: str
+    scheme_file: str
+    scheme_digest: str
+    version: str
+    formulas: str
+    period: str
+    unit_rows: int
+    subunit_rows: int
+    units: list[str]
+    columns: dict[tuple[str, str, str], int]  # (sheet, role, key) -> column number
+    sheet_rows: dict[str, tuple[int, int]]  # sheet -> (first, last) data row
+
+    def column(self, sheet: str, role: str, key: str) -> int | None:
+        return self.columns.get((sheet, role, key))
+
+
+META_KEYS = ("gridxl", "scheme", "scheme_file", "scheme_digest", "formulas", "period", "unit_rows", "subunit_rows")
+
+
+def meta_rows(plan: Plan, units: list[str] | None) -> list[list]:
+    s = plan.scheme
+    builtin = _is_builtin(s)
+    rows = [["gridxl", __version__, "本表供 gridxl 读取（recalc / check / score），请勿修改或删除。"],
+            ["scheme", s.id, s.name],
+            ["scheme_file", "" if builtin else str(Path(s.path).resolve()), "内置方案" if builtin else "方案文件"],
+            ["scheme_digest", scheme_digest(s), "方案文件 SHA-256（前16位）"],
+            ["formulas", plan.mode, "native：原生公式；udf：GRID_* 自定义函数"],
+            ["period", plan.period, plan.period_text],
+            ["unit_rows", plan.unit_rows, ""],
+            ["subunit_rows", plan.subunit_rows, ""],
+            [],
+            ["sheet", "column", "role", "key", "first_row", "last_row", "header"]]
+    for sheet in plan.sheets():
+        for c in sheet.columns:
+            rows.append([sheet.name, c.letter, c.role, c.key, sheet.first, sheet.last, c.header.replace("\n", "")])
+    rows.append([])
+    rows.append(["units", len(units or [])])
+    for u in units or []:
+        rows.append(["unit", u])
+    return rows
+
+
+def _is_builtin(scheme: Scheme) -> bool:
+    from ..core.catalog import builtin_paths
+    p = builtin_paths().get(scheme.id)
+    return p is not None and Path(scheme.path).resolve() == p.resolve()
+
+
+def read_layout(pkg: Package) -> Layout | None:
+    """The layout recorded in a template, or None when the file has no _gridxl sheet."""
+    if META not in pkg.sheet_names:
+        return None
+    values = pkg.cells(META).values()
+    rows: dict[int, dict[int, object]] = {}
+    for (r, c), v in values.items():
+        rows.setdefault(r, {})[c] = v
+    meta = {}
+    columns: dict[tuple[str, str, str], int] = {}
+    sheet_rows = {}
+    units = []
+    table = False
+    for r in sorted(rows):
+        row = rows[r]
+        first = row.get(1)
+        if first == "sheet" and row.get(2) == "column":
+            table = True
+            continue
+        if first == "units":
+            table = False
+            continue
+        if first == "unit" and not table:
+            units.append("" if row.get(2) is None else str(row.get(2)))
+            continue
+        if table and first is not None and row.get(2):
+            from .cached_values import col_number
+            key = "" if row.get(4) is None else str(row.get(4))
+            columns[(str(first), str(row.get(3)), key)] = col_number(str(row.get(2)))
+            sheet_rows[str(first)] = (int(row.get(5)), int(row.get(6)))
+        elif not table and first in META_KEYS:
+            meta[first] = row.get(2)
+    if "scheme" not in meta:
+        return None
+
+    def text(k):
+        v = meta.get(k)
+        return "" if v is None else (format_number(v, 0) if isinstance(v, float) else str(v))
+    return Layout(scheme=text("scheme"), scheme_file=text("scheme_file"), scheme_digest=text("scheme_digest"),
+                  version=text("gridxl"), formulas=text("formulas") or "native", period=text("period"),
+                  unit_rows=int(meta.get("unit_rows") or 0), subunit_rows=int(meta.get("subunit_rows") or 0),
+                  units=units, columns=columns, sheet_rows=sheet_rows)
+
+
+def read_unit_names(path: str | Path) -> list[str]:
+    """Unit names from a .txt (one per line) or the unit column of a .csv/.xlsx (else its first column)."""
+    from .. import inputs
+
+    p = Path(path)
+    if p.suffix.lower() == ".txt":
+        if not p.exists():
+            raise inputs.InputError(f"{p}: no such file")
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            text = p.read_text(encoding="gb18030", errors="replace")
+        return [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines() if line.strip()]
+    raw, _ = inputs.read_raw(p)
+    heads = {inputs.normalise_header(h) for h in inputs.UNIT_HEADERS}
+    col, start = 0, 0
+    if len(raw):
+        first = [inputs.normalise_header(c) if isinstance(c, str) else "" for c in raw.iloc[0].tolist()]
+        for j, h in enumerate(first):
+            if h in heads:
+                col, start = j, 1
+                break
+    out = []
+    for v in raw.iloc[start:, col].tolist() if len(raw) else []:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        name = unicodedata.normalize("NFKC", str(v)).strip()
+        if name:
+            out.append(name)
+    return out
+
+
+def scheme_of(layout: Layout, override: str | None = None) -> Scheme:
+    """The scheme a template was made with (a built-in by id, or the recorded file), or ``override``."""
+    from ..core.catalog import get_scheme
+    if override:
+        return get_scheme(override)
+    if layout.scheme_file and Path(layout.scheme_file).exists():
+        return get_scheme(layout.scheme_file)
+    return get_scheme(layout.scheme)
+
+
+def plan_of(layout: Layout, scheme: Scheme) -> Plan:
+    return Plan(scheme, layout.formulas, layout.unit_rows, layout.subunit_rows or None, layout.period or None)
+
+
+# =============================================================================
+# Writing the workbook
+# =============================================================================
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def _styles():
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    grey = PatternFill("solid", start_color="F2F2F2", end_color="F2F2F2")
+    head = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    font = "宋体"
+    out = {}
+
+    def style(name, **kw):
+        st = NamedStyle(name=name)
+        st.font = kw.get("font", Font(name=font, size=11))
+        st.border = kw.get("border", border)
+        st.alignment = kw.get("alignment", Alignment(vertical="center"))
+        if "fill" in kw:
+            st.fill = kw["fill"]
+        st.number_format = kw.get("number_format", "General")
+        st.protection = Protection(locked=kw.get("locked", True))
+        out[name] = st
+
+    style("gx_title", font=Font(name=font, size=16, bold=True), border=Border(),
+          alignment=Alignment(horizontal="center", vertical="center"))
+    style("gx_title_left", font=Font(name=font, size=16, bold=True), border=Border(),
+          alignment=Alignment(horizontal="left", vertical="center"))
+    style("gx_subtitle", font=Font(name=font, size=10, color="555555"), border=Border(),
+          alignment=Alignment(horizontal="left", vertical="center"))
+    style("gx_head", font=Font(name=font, size=10, bold=True), fill=head, alignment=centre)
+    style("gx_hint", font=Font(name=font, size=9, italic=True, color="666666"), alignment=centre)
+    style("gx_text", font=Font(name=font, size=10), border=Border(),
+          alignment=Alignment(vertical="top", wrap_text=True))
+    style("gx_cell", font=Font(name=font, size=10), alignment=Alignment(vertical="top", wrap_text=True))
+    for fmt, suffix in (("General", "general"), ("0", "int"), ("0.00", "2dp"), ("0.00%", "pct"),
+                        ("0.0000", "4dp"), ("@", "text")):
+        style(f"gx_in_{suffix}", number_format=fmt, locked=False,
+              alignment=Alignment(horizontal="left" if fmt in ("General", "@") else "right", vertical="center"))
+        style(f"gx_f_{suffix}", number_format=fmt, fill=grey,
+              alignment=Alignment(horizontal="center", vertical="center"))
+    return out
+
+
+_SUFFIX = {"General": "general", "0": "int", "0.00": "2dp", "0.00%": "pct", "0.0000": "4dp", "@": "text"}
+
+
+def column_width(c: Column, values: list | None = None) -> float:
+    """A width that fits the column's label (wrapped onto up to three lines for inputs) and names."""
+    lines = [display_width(line) for line in c.header.split("\n")]
+    if c.role == "seq":
+        return 6
+    if c.role in ("unit", "subunit") or c.key.startswith(("unit:", "subunit:")):
+        names = [display_width(v) for v in values or [] if v]
+        return min(max([max(lines) + 2, 10] + [n + 2 for n in names]), 24)
+    if c.kind == "input":
+        return min(max(math.ceil(sum(lines) / 3) + 3, 9), 16)
+    return min(max(max(lines) + 2, 8), 14)
+
+
+def _style_name(column: Column) -> str:
+    prefix = "gx_in_" if column.kind == "input" else "gx_f_"
+    return prefix + _SUFFIX.get(column.number_format, "general")
+
+
+def _merge(ws, r1, c1, r2, c2, value, style):
+    cell = ws.cell(row=r1, column=c1, value=value)
+    cell.style = style
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            if (r, c) != (r1, c1):
+                ws.cell(row=r, column=c).style = style
+    if (r1, c1) != (r2, c2):
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+
+WIDE = 20  # more visible columns than this print across several pages, names repeated on each
+
+
+def _print_setup(ws, last_col: int, rows_repeat=True, name_cols: int = 2):
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1 if last_col <= WIDE else 0
+    ws.page_setup.fitToHeight = 0
+    if last_col > WIDE:
+        ws.print_title_cols = f"A:{col_letters(name_cols)}"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if rows_repeat:
+        ws.print_title_rows = f"1:{HEADER_ROWS}"
+
+
+def _protect(ws):
+    """Protected without a password: locked (formula) cells cannot be typed over, widths can change."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None):
+    """Title, header rows, data rows, validation, widths, print setup of one table sheet."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    ncol = len(sheet.columns)
+    visible_last = max(c.col for c in sheet.columns if not c.hidden)
+    # a wide sheet prints over several pages: its title goes over the first page's columns, from the left
+    span = visible_last if visible_last <= WIDE else 10
+    _merge(ws, 1, 1, 1, span, sheet.title, "gx_title" if visible_last <= WIDE else "gx_title_left")
+    _merge(ws, 2, 1, 2, span, sheet.subtitle, "gx_subtitle")
+    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[2].height = 20
+    # header rows: a group over its columns (row 3) or the header over both rows
+    i = 0
+    while i < ncol:
+        c = sheet.columns[i]
+        if c.group:
+            j = i
+            while j + 1 < ncol and sheet.columns[j + 1].group == c.group:
+                j += 1
+            _merge(ws, 3, c.col, 3, sheet.columns[j].col, c.group, "gx_head")
+            for k in range(i, j + 1):
+                ws.cell(row=4, column=sheet.columns[k].col, value=sheet.columns[k].header).style = "gx_head"
+            i = j + 1
+            continue
+        if c.kind == "input":
+            ws.cell(row=3, column=c.col, value=c.hint).style = "gx_hint"
+            ws.cell(row=4, column=c.col, value=c.header).style = "gx_head"
+        else:
+            _merge(ws, 3, c.col, 4, c.col, c.header, "gx_head")
+        i += 1
+    prefill = prefill or {}
+    for c in sheet.columns:
+        style = _style_name(c)
+        values = prefill.get(c.key if c.role != "unit" else UNIT_KEY) if c.kind == "input" else None
+        for n, r in enumerate(range(sheet.first, sheet.last + 1)):
+            if c.kind == "static":
+                value = n + 1
+            elif c.kind == "input":
+                value = values[n] if values is not None and n < len(values) else None
+            else:
+                value = "=" + c.formula(r)
+            cell = ws.cell(row=r, column=c.col, value=value)
+            if c.kind == "input" and isinstance(value, str):
+                cell.data_type = "s"  # a name such as "=1+1" stays text
+            cell.style = style
+    # validation with Chinese input messages
+    for c in sheet.columns:
+        if c.kind != "input":
+            continue
+        if c.role == "field":
+            kw = field_validation(c.spec)
+            prompt, error = kw.pop("prompt"), kw.pop("error")
+            title = c.spec.label[:32]
+        elif c.role == "unit" and sheet.name == INPUT:
+            kw = dict(type="custom", formula1=f"COUNTIF(${c.letter}${sheet.first}:${c.letter}${sheet.last},"
+                                               f"{c.letter}{sheet.first})<=1")
+            prompt, error, title = "请输入名称，每行一个，不要重复。", "名称重复：每个单位只填一行。", c.header[:32]
+        elif c.role == "unit":
+            continue  # a grid's unit: a list of the unit sheet's names (_grid_unit_validation)
+        else:
+            kw = dict(type="textLength", operator="lessThanOrEqual", formula1="100")
+            prompt, error, title = "请输入名称。", "名称过长。", c.header[:32]
+        dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=True,
+                            promptTitle=title, prompt=prompt[:255], errorTitle="输入有误", error=error[:255], **kw)
+        dv.add(f"{c.letter}{sheet.first}:{c.letter}{sheet.last}")
+        ws.add_data_validation(dv)
+    # widths that fit the labels, wrapped headers
+    tallest = 1
+    for c in sheet.columns:
+        letter = c.letter
+        if c.hidden:
+            ws.column_dimensions[letter].hidden = True
+        width = column_width(c, prefill.get(c.key if c.role != "unit" else UNIT_KEY))
+        ws.column_dimensions[letter].width = width
+        lines = sum(max(1, math.ceil(display_width(line) / max(width - 1, 1))) for line in c.header.split("\n"))
+        tallest = max(tallest, lines)
+    ws.row_dimensions[4].height = min(15 * tallest + 4, 90)
+    ws.freeze_panes = sheet.freeze
+    _print_setup(ws, visible_last, name_cols=max(c.col for c in sheet.columns
+                                                    if c.role in ("unit", "subunit") or c.key.startswith("unit:")))
+    ws.print_area = f"A1:{col_letters(visible_last)}{sheet.last}"
+    _protect(ws)
+
+
+def _grid_unit_validation(ws, plan: Plan):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    g = plan.grid
+    c = g.get("unit")
+    units = f"{quote_sheet(INPUT)}!${plan.input.get('unit').letter}${plan.input.first}:" \
+            f"${plan.input.get('unit').letter}${plan.input.last}"
+    dv = DataValidation(type="list", formula1=units, allow_blank=True, showInputMessage=True, showErrorMessage=True,
+                        promptTitle=c.header[:32], prompt=f"请选择所属{plan.scheme.unit}（取自“{INPUT}”表）。",
+                        errorTitle="输入有误", error=f"所属{plan.scheme.unit}须是“{INPUT}”表中已填的名称。")
+    dv.add(f"{c.letter}{g.first}:{c.letter}{g.last}")
+    ws.add_data_validation(dv)
+
+
+def _write_summary(ws, plan: Plan):
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+
+    m = plan.summary
+    _write_table(ws, m)
+    red = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
+    for c in m.columns:
+        if c.role == "sorted" and c.points is not None:
+            ws.conditional_formatting.add(f"{c.letter}{m.first}:{c.letter}{m.last}",
+                                          CellIsRule(operator="lessThan", formula=[_num(c.points)], fill=red,
+                                                     font=Font(color="9C0006")))
+    row0, col0 = plan.block_origin()
+    _merge(ws, row0 - 1, col0, row0 - 1, col0 + len(plan.BLOCK_HEADINGS) - 1, "各项指标完成情况", "gx_head")
+    for j, heading in enumerate(plan.BLOCK_HEADINGS):
+        ws.cell(row=row0, column=col0 + j, value=heading).style = "gx_head"
+        ws.column_dimensions[col_letters(col0 + j)].width = 16 if j == 0 else 10
+    block = plan.indicator_block()
+    for i, (name, points, formulas) in enumerate(block):
+        r = row0 + 1 + i
+        ws.cell(row=r, column=col0, value=name).style = "gx_f_general"
+        ws.cell(row=r, column=col0 + 1, value=float(points)).style = "gx_f_2dp"
+        for j, heading in enumerate(plan.BLOCK_HEADINGS[2:], start=2):
+            ws.cell(row=r, column=col0 + j, value="=" + formulas[heading]).style = \
+                "gx_f_int" if "单位数" in heading else "gx_f_2dp"
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "总分"
+    chart.y_axis.title = "总分"
+    chart.legend = None
+    total = m.get("sorted", f"total:{TOTAL_KEY}")
+    unit = m.get("sorted", f"unit:{UNIT_KEY}")
+    chart.add_data(Reference(ws, min_col=total.col, min_row=m.first, max_row=m.last), titles_from_data=False)
+    chart.set_categories(Reference(ws, min_col=unit.col, min_row=m.first, max_row=m.last))
+    chart.width = min(max(16.0, 0.5 * m.rows), 48.0)
+    chart.height = 9.0
+    ws.add_chart(chart, f"{col_letters(col0)}{row0 + len(block) + 3}")
+
+
+def _write_info(ws, plan: Plan):
+    from ..commands.core_cmds import _band as band_text  # the grade bands as `gridxl show` words them
+
+    s = plan.scheme
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 100
+    rows: list[tuple[str, str]] = [
+        ("方案", f"{s.name}（{s.id}）"), ("来源", s.source), ("考核对象", s.unit + (f"（按{s.subunit}计分后取平均）"
+                                                                      if plan.has_subunits else "")),
+        ("考核期", plan.period_text), ("满分", f"{_pts(s.total_points)}分"), ("说明", s.description),
+        ("", ""),
+        ("填表步骤", f"1. 在“{INPUT}”表逐行填写各{s.unit}的名称和数据（白色单元格）；鼠标停在单元格上可看到填写要求。"),
+        ("", (f"2. 在“{plan.grid.name}”表逐个{s.subunit}填写，所属{s.unit}从下拉列表选择。\n"
+              if plan.grid is not None else "") +
+         f"{'3' if plan.grid is not None else '2'}. “{SCORE}”表自动计算各项得分、总分和排名；“{SUMMARY}”表按名次排列并作图。"),
+        ("", "灰色单元格是公式，工作表已保护（无密码），防止误改；如确需修改，可在“审阅—撤消工作表保护”。"),
+        ("", "填写完成后可运行 gridxl check 文件名.xlsx 检查错误，gridxl recalc 文件名.xlsx -o 结果.xlsx 导出得分。"),
+        ("公式", "原生 Excel 公式（Excel 2010 及以上、WPS、LibreOffice 均可计算）" if plan.mode == "native"
+         else "GRID_* 自定义函数（需加载 gridxl 加载项）"),
+        ("", ""),
+    ]
+    ws.cell(row=1, column=1, value=f"{s.name}——填表说明").style = "gx_title"
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+    r = 3
+    for a, b in rows:
+        ws.cell(row=r, column=1, value=a or None).style = "gx_text"
+        ws.cell(row=r, column=2, value=b or None).style = "gx_text"
+        r += 1
+    ws.cell(row=r, column=1, value="考核指标").style = "gx_head"
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+    r += 1
+    for n, ind in enumerate(s.indicators, 1):
+        head = f"{n}. {ind.name}（{'加减分' if ind.extra else _pts(ind.points) + '分'}）"
+        body = ind.rule or "（原文未给出计分方法，由检查组打分）"
+        if ind.per_subunit:
+            body += f"\n按{s.subunit}计分后取平均。"
+        ws.cell(row=r, column=1, value=head).style = "gx_cell"
+        ws.cell(row=r, column=2, value=body).style = "gx_cell"
+        ws.row_dimensions[r].height = min(15 * max(1, math.ceil(display_width(body) / 95) + body.count("\n")), 300)
+        r += 1
+    if s.grades:
+        ws.cell(row=r, column=1, value="等次").style = "gx_cell"
+        ws.cell(row=r, column=2, value="；".join(f"{g.label} {band_text(g)}" for g in s.grades)).style = "gx_cell"
+        r += 1
+    for f in s.flags:
+        ws.cell(row=r, column=1, value=f.label).style = "gx_cell"
+        ws.cell(row=r, column=2, value=f"条件：{f.condition}" + (f"（等次定为{f.grade}）" if f.grade else "")).style = \
+            "gx_cell"
+        r += 1
+    if s.ambiguities:
+        r += 1
+        ws.cell(row=r, column=1, value="口径说明").style = "gx_head"
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        r += 1
+        for text in s.ambiguities:
+            ws.cell(row=r, column=2, value=text).style = "gx_cell"
+            ws.row_dimensions[r].height = min(15 * max(1, math.ceil(display_width(text) / 95)), 200)
+            r += 1
+    _print_setup(ws, 2, rows_repeat=False)
+    _protect(ws)
+
+
+def _column_values(frame, keys, specs) -> dict[str, list]:
+    out = {}
+    for key in keys:
+        if frame is None or key not in frame.columns:
+            continue
+        spec = specs.get(key)
+        values = []
+        for v in frame[key].tolist():
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                values.append(None)
+            elif isinstance(v, str):
+                values.append(v)
+            else:
+                x = float(v)
+                values.append(int(x) if x.is_integer() and (spec is None or spec.type in ("count", "flag"))
+                              else x)
+        out[key] = values
+    return out
+
+
+def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=None):
+    """The openpyxl workbook of a plan (formula cells without values yet)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for st in _styles().values():
+        wb.add_named_style(st)
+    specs = {f.key: f for f in plan.scheme.fields}
+    info = wb.active
+    info.title = INFO
+    _write_info(info, plan)
+    keys = [UNIT_KEY] + [f.key for f in plan.scheme.unit_fields()]
+    prefill = _column_values(data, keys, specs) if data is not None else {}
+    if units and UNIT_KEY not in prefill:
+        prefill[UNIT_KEY] = list(units)
+    _write_table(wb.create_sheet(INPUT), plan.input, prefill)
+    if plan.grid is not None:
+        ws = wb.create_sheet(plan.grid.name)
+        sub_keys = [UNIT_KEY, SUBUNIT_KEY] + [f.key for f in plan.scheme.subunit_fields()]
+        _write_table(ws, plan.grid, _column_values(subunits, sub_keys, specs) if subunits is not None else {})
+        _grid_unit_validation(ws, plan)
+    _write_table(wb.create_sheet(SCORE), plan.score)
+    _write_summary(wb.create_sheet(SUMMARY), plan)
+    meta = wb.create_sheet(META)
+    for row in meta_rows(plan, units):
+        meta.append(row)
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+    wb.active = 1
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == INPUT
+    return wb
+
+
+def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "native", units: list[str] | None = None,
+                   rows: int | None = None, data=None, subunits=None, subunit_rows: int | None = None,
+                   period: str | None = None, inputs=()) -> Plan:
+    """Write the template of ``scheme`` to ``output`` (atomically; never over one of ``inputs``).
+
+    ``data``/``subunits``: frames from :func:`gridxl.inputs.read_table` to prefill the inputs;
+    ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30).
+    """
+    import os
+    import tempfile
+
+    from ..outputs import atomic_path, refuse_overwrite
+    from .cached_values import write_cached_values
+    from .recalc import recalculate
+
+    output = Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise TemplateError(f"{output}: a template is an .xlsx file")
+    refuse_overwrite(output, inputs)
+    if data is not None:
+        units = [str(u) for u in data[UNIT_KEY].tolist()]
+    if units is not None:
+        dup = sorted({u for u in units if units.count(u) > 1})
+        if dup:
+            raise TemplateError(f"unit name(s) listed twice: {', '.join(dup)}")
+    n = rows if rows is not None else (len(units) if units else DEFAULT_ROWS)
+    if units and n < len(units):
+        raise TemplateError(f"--rows {n} is fewer than the {len(units)} units given")
+    if subunit_rows is None and subunits is not None and len(subunits):
+        subunit_rows = len(subunits)
+    plan = Plan(scheme, formulas, n, subunit_rows, period)
+    if subunits is not None and plan.grid is not None and len(subunits) > plan.grid.rows:
+        raise TemplateError(f"--subunit-rows {plan.grid.rows} is fewer than the {len(subunits)} "
+                            f"{scheme.subunit} given")
+    wb = workbook(plan, units, data, subunits)
+    with atomic_path(output) as tmp:
+        fd, raw = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".raw.xlsx", dir=output.parent)
+        os.close(fd)
+        try:
+            wb.save(raw)
+            result = recalculate(raw)
+            write_cached_values(raw, tmp, result.values, fixed_time=True)
+        finally:
+            os.unlink(raw)
+    return plan
+
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "workbook_templates"
+
+
+def write_builtin_templates(folder: str | Path = TEMPLATES_DIR) -> list[Path]:
+    """The blank template of every built-in scheme, as committed in workbook_templates/.
+
+    ``python -c "from gridxl.excel.template import write_builtin_templates as w; w()"`` refreshes them.
+    """
+    from ..core.catalog import builtin_schemes
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for scheme in builtin_schemes():
+        path = folder / f"{scheme.id}.xlsx"
+        build_template(scheme, path)
+        out.append(path)
+    return out
