@@ -5,6 +5,7 @@ import json
 import sys
 
 from ..core import REGISTRY, builtin_paths, get_scheme, kinds_by_category, score_frame
+from ..core.scoring import integer_columns
 from ..core.excel_math import format_number
 from ..core.lint import lint
 from ..inputs import read_scheme_inputs
@@ -90,20 +91,12 @@ def cmd_show(args):
         if ind.rule:
             print(f"   原文: {ind.rule}")
     if s.grades:
-        print("\n等次: " + "；".join(f"{g.label} {_band(g)}" for g in s.grades))
+        print("\n等次: " + "；".join(f"{g.label} {g.band_text}" for g in s.grades))
     for f in s.flags:
         print(f"标记: {f.label}  当 {f.condition}" + (f"（等次定为{f.grade}）" if f.grade else ""))
     if s.stars:
         print(f"星级: 每{format_number(s.stars.per)}分一星，最多{s.stars.max_stars}星（{s.stars.mode}）")
     return 0
-
-
-def _band(g):
-    if g.min is not None and g.max is not None:
-        return f"{format_number(g.min)}-{format_number(g.max)}分"
-    if g.min is not None:
-        return f"{format_number(g.min)}分以上"
-    return f"{format_number(g.max)}分以下" if g.max is not None else ""
 
 
 def cmd_fields(args):
@@ -153,10 +146,7 @@ def cmd_score(args):
     s = get_scheme(args.scheme)
     frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
     result = score_frame(s, frame, subunits, explain=args.explain)
-    table = result.table.copy()
-    for col in ("rank", "rank_dense", "stars"):
-        if col in table:
-            table[col] = table[col].astype("Int64")
+    table = integer_columns(result.table)
     if args.explain:
         for ind in s.indicators:
             table[f"explain_{ind.key}"] = result.explain[ind.key]

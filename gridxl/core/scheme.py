@@ -16,10 +16,10 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import kinds as kinds_mod
-from .expr import (COMPARE_DIGITS, IF, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
+from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
                    parse)
 
 FIELD_TYPES = {
@@ -33,6 +33,10 @@ FIELD_TYPES = {
 UNIT_KEY = "unit"
 SUBUNIT_KEY = "subunit"
 TOTAL_KEY = "total"
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ballots import BallotConfig
 
 
 class SchemeError(ValueError):
@@ -73,6 +77,16 @@ class Grade:
     label: str
     min: float | None = None
     max: float | None = None
+
+    @property
+    def band_text(self) -> str:
+        """The band as the seed prints it: 80-94分, 95分以上, 60分以下."""
+        from .excel_math import format_number
+        if self.min is not None and self.max is not None:
+            return f"{format_number(self.min)}-{format_number(self.max)}分"
+        if self.min is not None:
+            return f"{format_number(self.min)}分以上"
+        return f"{format_number(self.max)}分以下" if self.max is not None else ""
 
 
 @dataclass
@@ -313,6 +327,18 @@ class Scheme:
                     order.append(key)
                     progress = True
         return order
+
+    def stars_expr(self, total: Expr) -> Expr | None:
+        """Stars from the total: each `per` points deducted cancels a star, or floor(total / per)."""
+        st = self.stars
+        if st is None:
+            return None
+        if st.mode == "deducted":
+            count = Num(float(st.max_stars)) - INT(ROUND((Num(float(st.full)) - total) / Num(float(st.per)),
+                                                         COMPARE_DIGITS))
+        else:
+            count = INT(ROUND(total / Num(float(st.per)), COMPARE_DIGITS))
+        return MAX(0, MIN(float(st.max_stars), count))
 
     def grade_expr(self, total: Expr) -> Expr | None:
         """Grades by lower bounds, highest first: a total in a gap takes the band below."""

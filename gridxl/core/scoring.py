@@ -174,12 +174,16 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
 
 
 def stars_of(scheme: Scheme, total: np.ndarray) -> np.ndarray:
-    st = scheme.stars
-    if st.mode == "deducted":
-        stars = st.max_stars - np.floor(excel_round((st.full - total) / st.per, COMPARE_DIGITS))
-    else:
-        stars = np.floor(excel_round(total / st.per, COMPARE_DIGITS))
-    return np.clip(stars, 0, st.max_stars)
+    return np.asarray(scheme.stars_expr(_total_expr()).evaluate(Env({"total": total})), dtype=float)
+
+
+def integer_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """Ranks and stars as whole numbers (blank where a unit has no total) for output files."""
+    table = table.copy()
+    for col in ("rank", "rank_dense", "stars"):
+        if col in table:
+            table[col] = pd.to_numeric(table[col]).round().astype("Int64")
+    return table
 
 
 def _total_expr():

@@ -2061,6 +2061,8 @@ def scores_table(result: Recalculated):
     """
     import pandas as pd
 
+    from ..core.scoring import integer_columns
+
     from .template import SCORE, read_layout
 
     layout = read_layout(result.package)
@@ -2086,8 +2088,4 @@ def scores_table(result: Recalculated):
             data[name] = ["" if v is None else (str(v) if not isinstance(v, float) else f"{v:g}") for v in values]
         else:
             data[name] = [v if isinstance(v, float) else np.nan for v in values]
-    table = pd.DataFrame(data)
-    for col in ("rank", "rank_dense", "stars"):
-        if col in table:
-            table[col] = table[col].astype("Int64")
-    return table
+    return integer_columns(pd.DataFrame(data))

@@ -36,7 +36,7 @@ from typing import Callable
 
 from .. import __version__
 from ..core.excel_math import format_number
-from ..core.expr import COMPARE_DIGITS, INT, MAX, MIN, ROUND, Expr, Field, Func, Measure, Num, Refs, Score, Text, parse
+from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text, parse
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
 from .recalc import quote_sheet
@@ -411,14 +411,7 @@ class Plan:
     def _stars_formula(self):
         s = self.score
         total = s.get("total")
-        st = self.scheme.stars
-        t = Field(TOTAL_KEY)
-        if st.mode == "deducted":
-            count = Num(float(st.max_stars)) - INT(ROUND((Num(float(st.full)) - t) / Num(float(st.per)),
-                                                         COMPARE_DIGITS))
-        else:
-            count = INT(ROUND(t / Num(float(st.per)), COMPARE_DIGITS))
-        expr = MAX(0, MIN(float(st.max_stars), count))
+        expr = self.scheme.stars_expr(Field(TOTAL_KEY))
 
         def formula(r):
             return f'IF({total.letter}{r}="","",{expr.to_excel(self.refs("unit", r, s))})'
@@ -971,7 +964,6 @@ def _write_summary(ws, plan: Plan):
 
 
 def _write_info(ws, plan: Plan):
-    from ..commands.core_cmds import _band as band_text  # the grade bands as `gridxl show` words them
 
     s = plan.scheme
     ws.column_dimensions["A"].width = 16
@@ -1012,7 +1004,7 @@ def _write_info(ws, plan: Plan):
         r += 1
     if s.grades:
         ws.cell(row=r, column=1, value="等次").style = "gx_cell"
-        ws.cell(row=r, column=2, value="；".join(f"{g.label} {band_text(g)}" for g in s.grades)).style = "gx_cell"
+        ws.cell(row=r, column=2, value="；".join(f"{g.label} {g.band_text}" for g in s.grades)).style = "gx_cell"
         r += 1
     for f in s.flags:
         ws.cell(row=r, column=1, value=f.label).style = "gx_cell"
