@@ -551,7 +551,7 @@ def test_seed_specific_structure():
     assert {i.key for i in cn.indicators if i.unspecified} == {"site", "staffing"}
 
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # shared/ lies beside the checkout
 SEED_FILES = {XX: "000_230be33bb130868c.txt", DY: "001_05d260da711e6f7e.txt", CN: "002_07a3983354220b8c.txt"}
 # What a rule adds to the seed's words: section numbers of 000, row labels of 001, remarks in brackets.
 EDITORIAL = r"（原文至此截断）|（考核细则表中缺失。考核内容：）|^一、|二、(?=\d)|城市、商业网格：|农村网格：|厂区网格："
