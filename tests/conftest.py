@@ -18,3 +18,15 @@ def samples():
 @pytest.fixture
 def data_dir():
     return DATA
+
+# CI runs a fixed set of examples (derandomised) so a run is repeatable; locally hypothesis explores.
+try:
+    import os
+
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        _hypothesis_settings.load_profile("ci")
+except ImportError:  # pragma: no cover
+    pass
