@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 
 from gridxl.core import get_scheme, score_frame
 from gridxl.core.ballots import BallotConfig, merge_into, tally

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from .scheme import UNIT_KEY
@@ -64,4 +63,4 @@ def empty_types(result: Tally) -> list[str]:
     return [t for t, n in result.counted.items() if n == 0]
 
 
-__all__ = ["BallotConfig", "Tally", "tally", "merge_into", "empty_types", "np"]
+__all__ = ["BallotConfig", "Tally", "tally", "merge_into", "empty_types"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Measure, Num, ROUND, ROUNDUP, SUM, as_expr,
+from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Measure, Num, ROUNDUP, SUM, as_expr,
                    settled)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -450,4 +450,4 @@ def kinds_by_category() -> dict[str, list[RuleKind]]:
 
 
 __all__ = ["REGISTRY", "RuleKind", "Param", "register", "get_kind", "kinds_by_category", "occurrence_sum",
-           "band_amount", "ROUND"]
+           "band_amount"]

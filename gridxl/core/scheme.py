@@ -289,12 +289,8 @@ class Scheme:
         score: Expr = ROUND(raw, ind.digits)
         zero_guard = None
         if measure is not None:
-            guards = []
-            for d in divisors(measure):
-                for key in d.fields():
-                    guard = Field(key).eq(0) if key in self.field_keys else Score(key).eq(0)
-                    if not any(g.to_excel(_KEYS) == guard.to_excel(_KEYS) for g in guards):
-                        guards.append(guard)
+            zero_keys = list(dict.fromkeys(key for d in divisors(measure) for key in d.fields()))
+            guards = [Field(k).eq(0) if k in self.field_keys else Score(k).eq(0) for k in zero_keys]
             if guards:
                 zero_guard = OR(*guards)
                 score = IF(zero_guard, ind.if_zero, score)
@@ -349,10 +345,6 @@ class Scheme:
         for g in reversed(ranked[:-1]):
             out = IF(total >= g.min, g.label, out)
         return out
-
-
-_KEYS = type("_Keys", (), {"cell": staticmethod(lambda space, key: f"{space}:{key}"),
-                           "column": staticmethod(lambda space, key: f"{space}:{key}:")})()
 
 
 # -- loading -----------------------------------------------------------------

@@ -281,11 +281,6 @@ def _substitute(scheme, ind, expr, fields, scores) -> str:
     return expr.to_excel(Refs(cell))
 
 
-def score_rows(scheme: Scheme, rows: list[dict]) -> ScoreResult:
-    """Convenience for a handful of units given as dicts (UDFs, tests)."""
-    return score_frame(scheme, pd.DataFrame(rows))
-
-
 def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
     """One indicator's score for one unit (GRID_SCORE); values keyed by field."""
     comp = scheme.compiled()[key]
