@@ -1,21 +1,40 @@
-"""Batch scoring speed: 10,000 / 100,000 / 1,000,000 synthetic units of a 10-indicator scheme.
+"""What a user waits for: `gridxl score` as a process, file in and file out, next to pandas' own I/O.
 
-Run: python benchmarks/bench_score.py [--sizes 10000,100000,1000000] [--scheme yushui-2022]
-Prints units per second for score_frame (the vectorised core the CLI uses).
-Goal (issue 2): 1,000,000 units in under 5 seconds on the 2-core machine.
+Run: python benchmarks/bench_score.py [--csv 10000,100000,1000000] [--xlsx 10000,100000] [--scheme yushui-2022]
+
+For each size it writes a synthetic export of the scheme's input fields, then times, in the same run:
+* `gridxl score SCHEME IN -o OUT` (a new process: start-up, reading, checking, scoring, writing);
+* the same with `--explain`;
+* the anchor: a new Python process in which pandas reads the same file and writes it back
+  (`read_csv` + `to_csv`, or `read_excel(engine="calamine")` + `to_excel`);
+and prints the seconds, the peak memory of each process (ru_maxrss) and the ratios. The in-process
+scoring core alone (`score_frame` on a frame already in memory) is printed as its own row.
+
+Goals (issue 9): 1,000,000 CSV rows <= 3x the anchor and under 10 s, peak memory under 2 GB;
+100,000 xlsx rows in and out under 20 s; --explain at most 2x the plain run.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gridxl.core import get_scheme, score_frame
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def synthetic_units(scheme, n: int, seed: int = 1) -> pd.DataFrame:
+    """Inputs within every field's bounds, numerators at or below their denominators."""
+    from gridxl.core.shares import rate_divisions
+
     rng = np.random.default_rng(seed)
     data = {"unit": [f"单位{i}" for i in range(n)]}
     for f in scheme.unit_fields():
@@ -28,32 +47,90 @@ def synthetic_units(scheme, n: int, seed: int = 1) -> pd.DataFrame:
         else:
             data[f.key] = rng.integers(1, 5000, n).astype(float)
     frame = pd.DataFrame(data)
-    # keep numerators at or below their denominators, as real inputs are
-    if scheme.id == "yushui-2022":
-        for num, den in [("gw_qualified", "gw_total"), ("centers_qualified", "centers_total"),
-                         ("gw_hazard_qualified", "gw_total"), ("overdue_events", "new_events"),
-                         ("gw_patrol_qualified", "gw_total"), ("special_visited", "special_total")]:
-            frame[num] = np.minimum(frame[num], frame[den])
+    for _, num, den in rate_divisions(scheme, "unit"):
+        if num.fields() and den.fields() and len(num.fields()) == 1:
+            key = num.fields()[0]
+            whole = den.fields()[0]
+            frame[key] = np.minimum(frame[key], frame[whole])
+    if "population" in frame:
         frame["population"] = frame["population"] * 100
     return frame
 
 
+def _write_xlsx(frame: pd.DataFrame, path: Path):
+    import xlsxwriter
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = book.add_worksheet("录入")
+    ws.write_row(0, 0, list(frame.columns))
+    for i, row in enumerate(zip(*[frame[c].tolist() for c in frame.columns]), start=1):
+        ws.write_row(i, 0, row)
+    book.close()
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """(seconds, peak MiB) of one process, from start to exit."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def anchor(kind: str, src: Path, out: Path) -> list[str]:
+    if kind == "csv":
+        code = f"import pandas as pd; pd.read_csv({str(src)!r}).to_csv({str(out)!r}, index=False)"
+    else:
+        code = (f"import pandas as pd; pd.read_excel({str(src)!r}, engine='calamine')"
+                f".to_excel({str(out)!r}, index=False)")
+    return [sys.executable, "-c", code]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--csv", default="10000,100000,1000000", help="CSV sizes (rows)")
+    ap.add_argument("--xlsx", default="10000,100000", help="xlsx sizes (rows)")
     ap.add_argument("--scheme", default="yushui-2022")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-explain", action="store_true", help="skip the --explain runs")
     args = ap.parse_args()
     scheme = get_scheme(args.scheme)
-    print(f"scheme {scheme.id}: {len(scheme.indicators)} indicators, {len(scheme.unit_fields())} input fields")
-    for n in (int(s) for s in args.sizes.split(",")):
-        frame = synthetic_units(scheme, n)
-        best = float("inf")
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            score_frame(scheme, frame)
-            best = min(best, time.perf_counter() - t0)
-        print(f"{n:>10,} units: {best:7.3f} s  ({n / best:>12,.0f} units/s)")
+    gridxl = [sys.executable, "-m", "gridxl"]
+    print(f"scheme {scheme.id}: {len(scheme.indicators)} indicators, {len(scheme.unit_fields())} input fields; "
+          f"{os.cpu_count()} cores")
+    print(f"{'input':>16} {'gridxl score':>14} {'--explain':>14} {'pandas I/O':>14} {'score/pandas':>13} "
+          f"{'explain/plain':>14}")
+    cases = [("csv", int(n)) for n in args.csv.split(",") if n] + [("xlsx", int(n)) for n in args.xlsx.split(",") if n]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for kind, n in cases:
+            frame = synthetic_units(scheme, n)
+            src = tmp / f"units-{n}.{kind}"
+            if kind == "csv":
+                frame.to_csv(src, index=False)
+            else:
+                _write_xlsx(frame, src)
+            plain = run(gridxl + ["score", scheme.id, str(src), "-o", str(tmp / f"s-{n}.{kind}")])
+            explain = None if args.no_explain else \
+                run(gridxl + ["score", scheme.id, str(src), "-o", str(tmp / f"e-{n}.{kind}"), "--explain"])
+            base = run(anchor(kind, src, tmp / f"p-{n}.{kind}"))
+            e_text = f"{explain[0]:7.2f} s {explain[1]:4.0f}M" if explain else f"{'-':>14}"
+            ratio = f"{explain[0] / plain[0]:13.2f}x" if explain else f"{'-':>14}"
+            print(f"{n:>10,} {kind:>5} {plain[0]:7.2f} s {plain[1]:4.0f}M {e_text} {base[0]:7.2f} s {base[1]:4.0f}M "
+                  f"{plain[0] / base[0]:12.2f}x {ratio}", flush=True)
+            for f in tmp.iterdir():
+                if f.name != src.name:
+                    f.unlink()
+            src.unlink()
+    n = max(int(s) for s in args.csv.split(",")) if args.csv else 100_000
+    frame = synthetic_units(scheme, n)
+    t0 = time.perf_counter()
+    score_frame(scheme, frame)
+    core = time.perf_counter() - t0
+    print(f"in-process core only (score_frame on {n:,} units already in memory): {core:.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,45 +1,38 @@
 """Reading a clerk's table (CSV or xlsx) into the frame the scoring core takes.
 
 Columns may be headed by field key (``gw_total``), by Chinese label (网格员总数)
-or by label with unit (网格员总数（人）).  Values are normalised the way a clerk
-types them, each normalisation documented in the README's bad-input table:
+or by label with unit (网格员总数（人）).  The file is read by
+:mod:`gridxl.sources` and every column is judged at once by :mod:`gridxl.values`
+(normalisations and refusals are listed there and in the README's bad-input
+table).  Beyond single cells this module refuses what only a whole table shows:
+a numerator above its denominator (300 qualified of 30 workers, the relation in
+:mod:`gridxl.core.shares`), a duplicate unit, two columns feeding one field,
+grids of a unit that is not in the unit table, a ballot marking one person twice.
 
-* full-width digits and signs (１２３, ．, ％) are read as ASCII (NFKC);
-* spaces, non-breaking spaces and thousands separators (1,234) are removed;
-* in a ``rate`` field "95%" is 0.95, and a number above 1 (95) is read as a percent;
-* numbers stored as text are numbers.
-
-Everything else (text in a number field, negatives, a fraction in a count,
-a duplicate unit, a missing column) is an :class:`InputError` naming the file,
-the sheet, the cell (or CSV line) and what was expected.  Blank rows are skipped.
+Every problem is an :class:`InputError` naming the file, the sheet, the cell (or
+CSV line) and what was expected; the first 20 are listed, then a count.  There
+is no Python loop over rows on the path from file to frame.
 """
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .core.expr import Env, Field
 from .core.scheme import FIELD_TYPES, SUBUNIT_KEY, UNIT_KEY, FieldSpec, Scheme
+from .core.shares import rate_divisions
+from .errors import MAX_ERRORS_SHOWN, InputError, Problems
+from .sources import Table, Where, column_letter, read_grid, read_source
+from .values import BLANK, OK, expected_text, is_blank, name_column, number_column, parse_number, shown
 
 UNIT_HEADERS = ("unit", "单位", "名称", "单位名称", "乡镇", "乡镇（办）", "乡镇（街道）", "镇街", "村（社区）",
                 "村/社区", "社区", "网格员", "姓名", "被考核单位", "被考核人")
 SUBUNIT_HEADERS = ("subunit", "网格", "网格名称")
-MAX_ERRORS_SHOWN = 20
-
-
-class InputError(ValueError):
-    """A clerk's file cannot be read as scheme inputs; lists every bad cell."""
-
-    def __init__(self, problems: list[str] | str):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        shown = self.problems[:MAX_ERRORS_SHOWN]
-        more = len(self.problems) - len(shown)
-        text = shown[0] if len(shown) == 1 else "\n  " + "\n  ".join(shown)
-        super().__init__(text + (f"\n  … and {more} more" if more > 0 else ""))
 
 
 def normalise_header(text) -> str:
@@ -52,108 +45,169 @@ def header_names(spec: FieldSpec) -> set[str]:
     return {normalise_header(n) for n in names}
 
 
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-@dataclass
-class Where:
-    """How to name a cell of the source in a message."""
-
-    path: str
-    sheet: str | None
-    header_row: int  # 1-based row of the header in the file
-
-    def cell(self, row_offset: int, col: int) -> str:
-        row = self.header_row + 1 + row_offset
-        if self.sheet is None:
-            return f"{self.path}, line {row}, column {col + 1}"
-        return f"{self.path}, sheet {self.sheet!r}, cell {column_letter(col)}{row}"
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def parse_number(raw, spec: FieldSpec) -> tuple[float | None, str | None]:
-    """(value, None) or (None, what was expected). Blank gives (nan, None)."""
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-        return float("nan"), None
-    percent = False
-    if isinstance(raw, bool):
-        value = float(raw)
-    elif isinstance(raw, (int, float, np.integer, np.floating)):
-        value = float(raw)
-    else:
-        text = unicodedata.normalize("NFKC", str(raw))
-        text = re.sub(r"[\s\u00a0\u3000]", "", text)
-        if text == "":
-            return float("nan"), None
-        percent = text.endswith("%")
-        text = text.rstrip("%")
-        if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text):
-            text = text.replace(",", "")
-        if not _NUMBER.match(text):
-            return None, FIELD_TYPES[spec.type]
-        value = float(text)
-        if percent:
-            if spec.type != "rate":
-                return None, FIELD_TYPES[spec.type] + " (a percent sign belongs in rate fields only)"
-            value = value / 100
-    if spec.type == "rate" and not percent and 1 < value <= 100:
-        value = value / 100  # 95 in a rate field means 95%
-    lo, hi = spec.bounds()
-    if spec.type == "count" and not float(value).is_integer():
-        return None, FIELD_TYPES["count"]
-    if spec.type == "flag" and value not in (0.0, 1.0):
-        return None, FIELD_TYPES["flag"]
-    if lo is not None and value < lo:
-        return None, FIELD_TYPES[spec.type] if spec.type == "count" else f"{FIELD_TYPES[spec.type]}, at least {lo:g}"
-    if hi is not None and value > hi:
-        return None, f"{FIELD_TYPES[spec.type]}, at most {hi:g}"
-    return value, None
-
-
-def _find_header(raw: pd.DataFrame, wanted: set[str]) -> int:
-    """The first of the top rows that names the unit column or most fields (templates have titles above)."""
-    best, best_hits = 0, -1
-    for i in range(min(len(raw), 15)):
-        cells = {normalise_header(c) for c in raw.iloc[i].tolist() if isinstance(c, str)}
-        hits = len(cells & wanted)
-        if hits > best_hits:
-            best, best_hits = i, hits
-    return best
-
-
 def read_raw(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """The file's cells as text/numbers with no header interpretation; (frame, sheet name or None)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                frame = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding=encoding,
-                                    skip_blank_lines=False)
-                return frame, None
-            except UnicodeDecodeError:
-                continue
-            except pd.errors.EmptyDataError:
-                raise InputError(f"{path}: the file is empty") from None
-            except pd.errors.ParserError as exc:
-                raise InputError(f"{path}: not a readable CSV table ({exc})") from None
-        raise InputError(f"{path}: not UTF-8 or GB18030 text")
-    if suffix in (".xlsx", ".xlsm"):
-        from .xlsx_safety import open_workbook_values
-        return open_workbook_values(path, sheet)
-    raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
+    return read_grid(path, sheet)
+
+
+def _columns(table: Table, scheme: Scheme, specs: list[FieldSpec], level: str, problems: Problems) -> dict[str, int]:
+    """Which file column feeds the unit, the grid and each field; two columns for one field is refused."""
+    unit_names = {normalise_header(h) for h in UNIT_HEADERS + (scheme.unit,)}
+    sub_names = {normalise_header(h) for h in SUBUNIT_HEADERS + ((scheme.subunit,) if scheme.subunit else ())}
+    owner = {}
+    for spec in specs:
+        for name in header_names(spec):
+            owner.setdefault(name, spec)
+    col_of: dict[str, int] = {}
+    where = table.where
+    for j, raw in enumerate(table.headers):
+        h = normalise_header(raw) if raw is not None else ""
+        if not h:
+            continue
+        if h in unit_names and UNIT_KEY not in col_of:
+            col_of[UNIT_KEY] = j
+        elif level == "subunit" and h in sub_names and SUBUNIT_KEY not in col_of:
+            col_of[SUBUNIT_KEY] = j
+        spec = owner.get(h)
+        if spec is None:
+            continue
+        if spec.key in col_of:
+            first = col_of[spec.key]
+            problems.add(f"{where.path}: columns {_column_name(where, first, table.headers)} and "
+                         f"{_column_name(where, j, table.headers)} both feed {spec.label} ({spec.key}); "
+                         f"keep one of them")
+        else:
+            col_of[spec.key] = j
+    if UNIT_KEY not in col_of:
+        problems.add(f"{where.path}: no unit column: head one column `unit` or {scheme.unit}")
+    missing = [f"{s.key} ({s.header})" for s in specs if s.key not in col_of]
+    if missing:
+        problems.add(f"{where.path}: missing column(s): {', '.join(missing)}")
+    return col_of
+
+
+def _column_name(where: Where, j: int, headers: list) -> str:
+    place = column_letter(j) if where.sheet is not None else f"{j + 1}"
+    return f"{place} ({headers[j]!r})"
+
+
+def _check_units(names: pd.Series, rows: np.ndarray, where: Where, col: int, problems: Problems, level: str):
+    blank = (names == "").to_numpy()
+    problems.add_many(np.flatnonzero(blank), lambda k: f"{where.cell(rows[k], col)}: the unit name is blank")
+    if level != "unit":
+        return
+    repeated = names.duplicated(keep="first").to_numpy() & ~blank
+    if repeated.any():
+        first_at = pd.Series(np.arange(len(names))).groupby(names.to_numpy()).first()
+
+        def text(k):
+            name = names.iloc[k]
+            return (f"{where.cell(rows[k], col)}: unit {name!r} appears twice "
+                    f"(first at {where.cell(rows[first_at[name]], col)})")
+        problems.add_many(np.flatnonzero(repeated), text)
+
+
+def _describe(expr, scheme: Scheme) -> str:
+    if isinstance(expr, Field):
+        return scheme.field(expr.key).label
+
+    class _Labels:
+        @staticmethod
+        def cell(space, key):
+            return scheme.field(key).label if key in scheme.field_keys else key
+
+    return expr.to_excel(_Labels)
+
+
+def _check_shares(frame: pd.DataFrame, scheme: Scheme, level: str, rows: np.ndarray, where: Where,
+                  col_of: dict[str, int], problems: Problems):
+    """A part larger than its whole (or below 0), for every rate that is one division: refused by cell."""
+    numeric = [f.key for f in scheme.fields if f.key in col_of and f.key in frame.columns and f.type != "choice"]
+    env = Env({k: frame[k].to_numpy(dtype=float) for k in numeric})
+    for ind, num, den in rate_divisions(scheme, level):
+        keys = set(num.fields()) | set(den.fields())
+        if not keys <= set(env.fields):
+            continue
+        with np.errstate(all="ignore"):
+            a = np.broadcast_to(np.asarray(num.evaluate(env), dtype=float), len(frame))
+            b = np.broadcast_to(np.asarray(den.evaluate(env), dtype=float), len(frame))
+        finite = np.isfinite(a) & np.isfinite(b)
+        above = finite & (a > b + 1e-9 * np.maximum(1.0, np.abs(b)))
+        below = np.isfinite(a) & (a < 0)
+        target = col_of[(num.fields() or den.fields())[0]]
+        last = col_of[(num.fields() or den.fields())[-1]]  # the part subtracted, as check names it
+
+        def over(k):
+            return (f"{where.cell(rows[k], target)} ({ind.name}): {_describe(num, scheme)} = {a[k]:g} is more "
+                    f"than {_describe(den, scheme)} = {b[k]:g} (a rate above 100%)")
+
+        def under(k):
+            return f"{where.cell(rows[k], last)} ({ind.name}): {_describe(num, scheme)} = {a[k]:g} is below 0"
+        problems.add_many(np.flatnonzero(above), over)
+        problems.add_many(np.flatnonzero(below & ~above), under)
+
+
+def _number_problems(col: pd.Series, spec: FieldSpec, reason: np.ndarray, rows: np.ndarray, where: Where, j: int,
+                     problems: Problems):
+    def text(k):
+        cell = where.cell(rows[k], j)
+        if reason[k] == BLANK:
+            return f"{cell} ({spec.label}, {spec.key}): blank, expected {FIELD_TYPES[spec.type]}"
+        return f"{cell} ({spec.label}, {spec.key}): expected {expected_text(spec, int(reason[k]))}, " \
+               f"got {shown(col.iloc[k])}"
+    problems.add_many(np.flatnonzero(reason != OK), text)
+
+
+def _choice_column(col: pd.Series, spec: FieldSpec, rows, where, j, problems: Problems) -> pd.Series:
+    from .values import cell_texts
+    text = cell_texts(col)
+    if spec.choices:
+        bad = ~text.isin(spec.choices).to_numpy()
+        problems.add_many(np.flatnonzero(bad), lambda k: f"{where.cell(rows[k], j)} ({spec.label}): expected one "
+                                                         f"of {', '.join(spec.choices)}, got {text.iloc[k]!r}")
+    return text
+
+
+def _read_located(path, scheme: Scheme, level: str, sheet: str | None, allow_blank: bool, supplied: frozenset):
+    """(frame, rows, where, col_of): the frame plus what names each of its cells in the file."""
+    specs = [f for f in scheme.fields if f.level == level and f.key not in supplied]
+    unit_names = {normalise_header(h) for h in UNIT_HEADERS + (scheme.unit,)}
+    wanted = unit_names | set().union(*(header_names(s) for s in specs)) if specs else unit_names
+    table = read_source(path, sheet, wanted, normalise_header)
+    where = table.where
+    problems = Problems()
+    col_of = _columns(table, scheme, specs, level, problems)
+    problems.raise_if_any()
+    body = table.body
+    used = [body[j] for j in col_of.values()]
+    empty = np.logical_and.reduce([is_blank(c) for c in used]) if used else np.zeros(len(body), bool)
+    rows = np.flatnonzero(~empty)  # empty rows in the middle of a sheet are skipped
+    if len(rows) < len(body):
+        body = body.iloc[rows].reset_index(drop=True)
+    out = {}
+    names = name_column(body[col_of[UNIT_KEY]])
+    _check_units(names, rows, where, col_of[UNIT_KEY], problems, level)
+    out[UNIT_KEY] = names.to_numpy(dtype=object)
+    if level == "subunit":
+        if SUBUNIT_KEY in col_of:
+            out[SUBUNIT_KEY] = name_column(body[col_of[SUBUNIT_KEY]]).to_numpy(dtype=object)
+        else:
+            counter = pd.Series(names).groupby(names.to_numpy()).cumcount() + 1
+            out[SUBUNIT_KEY] = (names + "-" + counter.astype(str)).to_numpy(dtype=object)
+    for spec in specs:
+        j = col_of[spec.key]
+        if spec.type == "choice":
+            out[spec.key] = _choice_column(body[j], spec, rows, where, j, problems).to_numpy(dtype=object)
+            continue
+        values, reason = number_column(body[j], spec, allow_blank=allow_blank)
+        _number_problems(body[j], spec, reason, rows, where, j, problems)
+        out[spec.key] = values
+    problems.raise_if_any()
+    frame = pd.DataFrame(out)
+    frame[UNIT_KEY] = frame[UNIT_KEY].astype(object)
+    _check_shares(frame, scheme, level, rows, where, col_of, problems)
+    problems.raise_if_any()
+    return frame, rows, where, col_of
 
 
 def read_table(path: str | Path, scheme: Scheme, level: str = "unit", sheet: str | None = None,
@@ -162,90 +216,7 @@ def read_table(path: str | Path, scheme: Scheme, level: str = "unit", sheet: str
 
     ``supplied``: field keys that come from elsewhere (ballot averages) and need no column.
     """
-    raw, sheet_name = read_raw(path, sheet)
-    specs = [f for f in scheme.fields if f.level == level and f.key not in supplied]
-    unit_names = {normalise_header(h) for h in UNIT_HEADERS + (scheme.unit,)}
-    sub_names = {normalise_header(h) for h in SUBUNIT_HEADERS + ((scheme.subunit,) if scheme.subunit else ())}
-    wanted = unit_names | set().union(*(header_names(s) for s in specs)) if specs else unit_names
-    header_at = _find_header(raw, wanted)
-    where = Where(str(path), sheet_name, header_at + 1)
-    headers = [normalise_header(c) if c is not None else "" for c in raw.iloc[header_at].tolist()] \
-        if len(raw) else []
-    body = raw.iloc[header_at + 1:]
-    col_of: dict[str, int] = {}
-    for j, h in enumerate(headers):
-        if h in unit_names and UNIT_KEY not in col_of:
-            col_of[UNIT_KEY] = j
-        elif level == "subunit" and h in sub_names and SUBUNIT_KEY not in col_of:
-            col_of[SUBUNIT_KEY] = j
-        for spec in specs:
-            if h in header_names(spec) and spec.key not in col_of:
-                col_of[spec.key] = j
-    problems = []
-    if UNIT_KEY not in col_of:
-        problems.append(f"{where.path}: no unit column: head one column `unit` or {scheme.unit}")
-    missing = [f"{s.key} ({s.header})" for s in specs if s.key not in col_of]
-    if missing:
-        problems.append(f"{where.path}: missing column(s): {', '.join(missing)}")
-    if problems:
-        raise InputError(problems)
-    keep = []
-    for i in range(len(body)):
-        row = body.iloc[i]
-        cells = [row.iloc[j] for j in col_of.values()]
-        if all(c is None or (isinstance(c, float) and np.isnan(c)) or str(c).strip() == "" for c in cells):
-            continue  # empty rows in the middle of a sheet are skipped
-        keep.append(i)
-    out = {}
-    units = []
-    for i in keep:
-        raw_unit = body.iloc[i].iloc[col_of[UNIT_KEY]]
-        name = "" if raw_unit is None or (isinstance(raw_unit, float) and np.isnan(raw_unit)) else \
-            unicodedata.normalize("NFKC", str(raw_unit)).strip().replace("\u00a0", "")
-        if not name:
-            problems.append(f"{where.cell(i, col_of[UNIT_KEY])}: the unit name is blank")
-        units.append(name)
-    out[UNIT_KEY] = units
-    if level == "subunit":
-        if SUBUNIT_KEY in col_of:
-            out[SUBUNIT_KEY] = [str(body.iloc[i].iloc[col_of[SUBUNIT_KEY]]).strip() for i in keep]
-        else:
-            out[SUBUNIT_KEY] = [f"{u}-{n + 1}" for n, u in enumerate(units)]
-    else:
-        seen = {}
-        for n, (i, name) in enumerate(zip(keep, units)):
-            if name and name in seen:
-                problems.append(f"{where.cell(i, col_of[UNIT_KEY])}: unit {name!r} appears twice "
-                                f"(first at {where.cell(seen[name], col_of[UNIT_KEY])})")
-            seen.setdefault(name, i)
-    for spec in specs:
-        j = col_of[spec.key]
-        values = []
-        for i in keep:
-            cell = body.iloc[i].iloc[j]
-            if spec.type == "choice":
-                text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else \
-                    unicodedata.normalize("NFKC", str(cell)).strip()
-                if spec.choices and text not in spec.choices:
-                    problems.append(f"{where.cell(i, j)} ({spec.label}): expected one of "
-                                    f"{', '.join(spec.choices)}, got {text!r}")
-                values.append(text)
-                continue
-            value, expected = parse_number(cell, spec)
-            if expected is not None:
-                problems.append(f"{where.cell(i, j)} ({spec.label}, {spec.key}): expected {expected}, got {cell!r}")
-            elif np.isnan(value) and not allow_blank:
-                problems.append(f"{where.cell(i, j)} ({spec.label}, {spec.key}): blank, expected "
-                                f"{FIELD_TYPES[spec.type]}")
-            values.append(value if value is not None else float("nan"))
-        out[spec.key] = values
-    if problems:
-        raise InputError(problems)
-    frame = pd.DataFrame(out)
-    for spec in specs:
-        if spec.type != "choice":
-            frame[spec.key] = frame[spec.key].astype(float)
-    return frame
+    return _read_located(path, scheme, level, sheet, allow_blank, supplied)[0]
 
 
 BALLOT_HEADERS = {
@@ -258,11 +229,10 @@ BALLOT_HEADERS = {
 
 def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
     """民主评议 marks, one row per mark: ballot, type (A/B/C), unit (person), mark (0..100)."""
-    raw, sheet_name = read_raw(path)
     names = {k: {normalise_header(h) for h in v} for k, v in BALLOT_HEADERS.items()}
-    header_at = _find_header(raw, set().union(*names.values()))
-    where = Where(str(path), sheet_name, header_at + 1)
-    headers = [normalise_header(c) if c is not None else "" for c in raw.iloc[header_at].tolist()]
+    table = read_source(path, None, set().union(*names.values()), normalise_header)
+    where = table.where
+    headers = [normalise_header(c) if c is not None else "" for c in table.headers]
     col_of = {}
     for key, options in names.items():
         for j, h in enumerate(headers):
@@ -271,27 +241,42 @@ def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
     missing = [f"{k} ({'/'.join(BALLOT_HEADERS[k][1:3])})" for k in names if k not in col_of]
     if missing:
         raise InputError(f"{path}: missing ballot column(s): {', '.join(missing)}")
-    body = raw.iloc[header_at + 1:]
-    rows, problems = [], []
+    body = table.body
+    used = [body[j] for j in col_of.values()]
+    rows = np.flatnonzero(~np.logical_and.reduce([is_blank(c) for c in used]))
+    body = body.iloc[rows].reset_index(drop=True)
+    problems = Problems()
+    from .values import cell_texts
+    btype = cell_texts(body[col_of["type"]]).str.upper()
+    bad_type = ~btype.isin(types).to_numpy()
+    problems.add_many(np.flatnonzero(bad_type), lambda k: f"{where.cell(rows[k], col_of['type'])}: expected a "
+                      f"ballot type {'/'.join(types)}, got {shown(body[col_of['type']].iloc[k])}")
     mark_spec = FieldSpec("mark", "分数", "score", max=100)
-    for i in range(len(body)):
-        cells = {k: body.iloc[i].iloc[j] for k, j in col_of.items()}
-        if all(c is None or str(c).strip() in ("", "nan") for c in cells.values()):
-            continue
-        btype = unicodedata.normalize("NFKC", str(cells["type"])).strip().upper()
-        if btype not in types:
-            problems.append(f"{where.cell(i, col_of['type'])}: expected a ballot type {'/'.join(types)}, "
-                            f"got {cells['type']!r}")
-        value, expected = parse_number(cells["mark"], mark_spec)
-        if expected is not None or (value is not None and np.isnan(value)):
-            problems.append(f"{where.cell(i, col_of['mark'])}: expected a mark from 0 to 100, got {cells['mark']!r}")
-        rows.append({"ballot": str(cells["ballot"]).strip(), "type": btype,
-                     UNIT_KEY: unicodedata.normalize("NFKC", str(cells[UNIT_KEY])).strip(), "mark": value})
-    if problems:
-        raise InputError(problems)
-    if not rows:
+    marks, reason = number_column(body[col_of["mark"]], mark_spec, allow_blank=False)
+    problems.add_many(np.flatnonzero(reason != OK), lambda k: f"{where.cell(rows[k], col_of['mark'])}: expected "
+                      f"a mark from 0 to 100, got {shown(body[col_of['mark']].iloc[k])}")
+    ballot = cell_texts(body[col_of["ballot"]])
+    person = name_column(body[col_of[UNIT_KEY]])
+    twice = pd.DataFrame({"b": ballot, "u": person}).duplicated(keep="first").to_numpy()
+    problems.add_many(np.flatnonzero(twice), lambda k: f"{where.cell(rows[k], col_of[UNIT_KEY])}: ballot "
+                      f"{ballot.iloc[k]!r} marks {person.iloc[k]} twice; each ballot marks a person once")
+    problems.raise_if_any()
+    if not len(body):
         raise InputError(f"{path}: no ballot rows")
-    return pd.DataFrame(rows)
+    return pd.DataFrame({"ballot": ballot.to_numpy(dtype=object), "type": btype.to_numpy(dtype=object),
+                         UNIT_KEY: person.to_numpy(dtype=object), "mark": marks})
+
+
+def _check_grid_units(sub_frame: pd.DataFrame, rows: np.ndarray, where: Where, col: int, units: pd.Series,
+                      scheme: Scheme):
+    """Grids whose unit is not a row of the unit table would be averaged into nothing: refused, listed."""
+    orphan = ~sub_frame[UNIT_KEY].isin(units).to_numpy()
+    if orphan.any():
+        problems = Problems()
+        problems.add_many(np.flatnonzero(orphan), lambda k: (
+            f"{where.cell(rows[k], col)}: {scheme.subunit} {sub_frame[SUBUNIT_KEY].iloc[k]!r} belongs to "
+            f"{sub_frame[UNIT_KEY].iloc[k]!r}, which is not in the {scheme.unit} table"))
+        problems.raise_if_any()
 
 
 def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | None = None,
@@ -301,8 +286,6 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
     Schemes that average grids take the per-grid table from ``subunits`` (or, in an xlsx, the sheet
     ``<subunit>录入``); schemes with 民主评议 take the marks from ``ballots``.
     """
-    import sys
-
     if ballots and scheme.ballots is None:
         raise InputError(f"scheme {scheme.id} has no ballots; --ballots is for schemes such as minzhu-pingyi")
     supplied = frozenset(scheme.ballots.fields.values()) if ballots else frozenset()
@@ -332,5 +315,10 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
         if source is None:
             raise InputError(f"scheme {scheme.id} scores each {scheme.subunit} and averages them: give the "
                              f"per-{scheme.subunit} inputs with --subunits FILE (see `gridxl fields {scheme.id}`)")
-        sub_frame = read_table(source, scheme, level="subunit", sheet=sub_sheet)
+        sub_frame, rows, where, col_of = _read_located(source, scheme, "subunit", sub_sheet, False, frozenset())
+        _check_grid_units(sub_frame, rows, where, col_of[UNIT_KEY], frame[UNIT_KEY], scheme)
     return frame, sub_frame
+
+
+__all__ = ["InputError", "MAX_ERRORS_SHOWN", "Where", "column_letter", "header_names", "normalise_header",
+           "parse_number", "read_ballots", "read_raw", "read_scheme_inputs", "read_table", "UNIT_HEADERS"]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import InputError
+
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all parts together
 MAX_RATIO = 200  # uncompressed / compressed, per part
 MAX_ROWS = 200_000
@@ -20,7 +22,6 @@ MAX_COLS = 500
 
 
 def check_container(path: Path):
-    from .inputs import InputError
     try:
         with zipfile.ZipFile(path) as zf:
             total = 0
@@ -52,7 +53,6 @@ def load_workbook_safely(path: str | Path, **kwargs):
     """openpyxl.load_workbook after the container checks; defusedxml guards the XML."""
     import defusedxml  # noqa: F401  (openpyxl switches to it when importable)
     import openpyxl
-    from .inputs import InputError
 
     path = Path(path)
     check_container(path)
@@ -66,7 +66,6 @@ def load_workbook_safely(path: str | Path, **kwargs):
 
 def open_workbook_values(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
     """Cell values of one sheet (the named one, else 录入, else the first) as a raw frame."""
-    from .inputs import InputError
 
     wb = load_workbook_safely(path, read_only=True, data_only=True)
     try:

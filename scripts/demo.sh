@@ -5,15 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p gridxl-demo
-gridxl score yushui-2022 gridxl/samples/yushui-2022.csv -o gridxl-demo/scores.csv --explain
-if gridxl template --help >/dev/null 2>&1; then
-  gridxl template yushui-2022 -o gridxl-demo/渝水-2022-11.xlsx --period 2022-11 --data gridxl/samples/yushui-2022.csv
-  gridxl recalc gridxl-demo/渝水-2022-11.xlsx -o gridxl-demo/渝水-2022-11-计算.xlsx
+.venv/bin/gridxl score yushui-2022 gridxl/samples/yushui-2022.csv -o gridxl-demo/scores.csv --explain
+if .venv/bin/gridxl template --help >/dev/null 2>&1; then
+  .venv/bin/gridxl template yushui-2022 -o gridxl-demo/渝水-2022-11.xlsx --period 2022-11 --data gridxl/samples/yushui-2022.csv
+  .venv/bin/gridxl recalc gridxl-demo/渝水-2022-11.xlsx -o gridxl-demo/渝水-2022-11-计算.xlsx
 fi
-if gridxl bulletin --help >/dev/null 2>&1; then
-  gridxl bulletin yushui-2022 gridxl/samples/yushui-2022.csv -o gridxl-demo/通报.docx --xlsx gridxl-demo/通报.xlsx --period 2022-11
+if .venv/bin/gridxl bulletin --help >/dev/null 2>&1; then
+  .venv/bin/gridxl bulletin yushui-2022 gridxl/samples/yushui-2022.csv -o gridxl-demo/通报.docx --xlsx gridxl-demo/通报.xlsx --period 2022-11
 fi
-python3 - <<'PY'
+.venv/bin/python - <<'PY'
 import pandas as pd
 t = pd.read_csv("gridxl-demo/scores.csv", encoding="utf-8-sig")
 cols = [c for c in t.columns if not c.startswith("explain_")]

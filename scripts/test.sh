@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine too: installs what it needs, then runs pytest.
+# The whole test suite, on a fresh machine too: installs what it needs (scripts/setup.sh), then runs
+# pytest in the project's virtual environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-python3 -m pytest -q "$@"
+.venv/bin/python -m pytest -q "$@"

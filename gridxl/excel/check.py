@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.expr import BinOp, Env, Field, Score
+from ..core.expr import Env, Field
 from ..core.scheme import FIELD_TYPES, FieldSpec, Scheme
+from ..core.shares import rate_divisions
 from ..inputs import parse_number
 from .cached_values import ExcelError, Package, PackageError, cell_name
 from .recalc import Unsupported, normalise_formula, translate
@@ -99,36 +100,6 @@ def value_problem(spec: FieldSpec, value) -> str | None:
         return f"negative value {x:g} ({spec.label}): expected {expected}"
     _, wanted = parse_number(x, spec)
     return None if wanted is None else f"{x:g} ({spec.label}): expected {wanted}"
-
-
-def _is_rate(ind) -> bool:
-    """Whether an indicator's value is a share of a whole (so its numerator cannot exceed its denominator)."""
-    if ind.value_unit == "%":
-        return True
-    if ind.kind in ("ratio", "rate") and ind.value_unit in ("", "%"):
-        try:
-            return float(ind.param_value("standard")) == 1.0
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
-def rate_divisions(scheme: Scheme, level: str):
-    """(indicator, numerator Expr, denominator Expr) of rates that are one division (part / whole).
-
-    Only a rate's top-level division is a share of a whole: a ratio inside min(1, …) or
-    an average of several ratios may be a count per person, capped on purpose.
-    """
-    out = []
-    for ind in scheme.indicators:
-        comp = scheme.compiled()[ind.key]
-        if comp.measure is None or not _is_rate(ind) or (level == "subunit") != ind.per_subunit:
-            continue
-        node = comp.measure
-        if isinstance(node, BinOp) and node.op == "/" and node.right.constant() is None \
-                and not any(isinstance(n, Score) for n in node.walk()):
-            out.append((ind, node.left, node.right))
-    return out
 
 
 class _Keys:

@@ -1,0 +1,247 @@
+"""Reading a clerk's file (CSV or xlsx) into a raw table, fast and within stated limits.
+
+* CSV: the encoding is decided once for the whole file (UTF-8, with or without a
+  BOM, else GB18030); the header row is found among the first lines; the body is
+  parsed by pyarrow's CSV reader, which types clean number columns in C++ and
+  leaves every other column as text for :mod:`gridxl.values` to judge.  TRUE/FALSE
+  and dates are never guessed: they stay text.  A table pyarrow cannot parse
+  (ragged rows) is read again by pandas, which pads short rows.
+* xlsx/xlsm: the container is checked first (:mod:`gridxl.xlsx_safety`: zip bombs,
+  DTDs, damaged parts), then python-calamine reads the cell values (never
+  macros, never formulas: the cached values only).  Empty cells that only carry
+  formatting do not count towards the size of a sheet.
+
+Every limit is stated here and refused before the expensive work with a message
+naming the limit.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+
+MAX_CSV_BYTES = 1 << 30          # 1 GiB of text
+MAX_CSV_ROWS = 5_000_000
+MAX_XLSX_ROWS = 1_048_576        # Excel's own limit; the container limit bounds the work before that
+MAX_COLS = 500
+HEADER_SEARCH_ROWS = 15
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class Where:
+    """How to name a cell of the source in a message."""
+
+    path: str
+    sheet: str | None
+    header_row: int  # 1-based row of the header in the file
+
+    def cell(self, row_offset: int, col: int) -> str:
+        row = self.header_row + 1 + row_offset
+        if self.sheet is None:
+            return f"{self.path}, line {row}, column {col + 1}"
+        return f"{self.path}, sheet {self.sheet!r}, cell {column_letter(col)}{row}"
+
+
+@dataclass
+class Table:
+    """A file's header cells and its body: one positional column per file column, row 0 right under the header."""
+
+    headers: list
+    body: pd.DataFrame
+    where: Where
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, bytes | None]:
+    """(text, the UTF-8 bytes without BOM, or None when the file was GB18030)."""
+    try:
+        text = data.decode("utf-8-sig")
+        return text, data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 or GB18030 text") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise InputError(f"{path}: {size / 2**20:.0f} MiB, more than the {MAX_CSV_BYTES >> 20} MiB gridxl reads; "
+                          f"refused (split the file)")
+    return path.read_bytes()
+
+
+def _csv_head(path: Path, text: str) -> list[list[str]]:
+    lines = []
+    try:
+        for n, row in enumerate(csv.reader(io.StringIO(text[: 1 << 20], newline=""))):
+            if n >= HEADER_SEARCH_ROWS:
+                break
+            lines.append(row)
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV table ({exc})") from None
+    return lines
+
+
+def _check_csv_size(path: Path, text: str, width: int):
+    rows = text.count("\n")
+    if rows > MAX_CSV_ROWS:
+        raise InputError(f"{path}: about {rows:,} lines, more than the {MAX_CSV_ROWS:,} rows gridxl reads; refused")
+    if width > MAX_COLS:
+        raise InputError(f"{path}: {width} columns, more than the {MAX_COLS} gridxl reads; refused")
+
+
+def _csv_body(path: Path, text: str, skip: int, width: int, data: bytes | None = None) -> pd.DataFrame:
+    """Rows after the first ``skip`` lines as positional columns: numbers where clean, text elsewhere."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [str(j) for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data if data is not None else text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True, true_values=[],
+                                                 false_values=[], timestamp_parsers=[]))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        table = None
+    if table is not None:
+        frame = table.to_pandas(split_blocks=True)  # one block per column: no copy into a 2-D block
+        frame.columns = range(width)
+        return frame
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, skiprows=skip, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, names=range(width))
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=range(width))
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: not a readable CSV table ({exc})") from None
+    return frame.replace("", None)
+
+
+def _find_header(rows: list[list], wanted: set[str], normalise) -> int:
+    """The first of the top rows that names the unit column or most fields (templates have titles above)."""
+    best, best_hits = 0, -1
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = {normalise(c) for c in row if isinstance(c, str)}
+        hits = len(cells & wanted)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def read_csv_table(path: Path, wanted: set[str], normalise) -> Table:
+    text, data = _decode(path, _read_bytes(path))
+    head = _csv_head(path, text)
+    if not head or not any(any(c.strip() for c in row) for row in head):
+        raise InputError(f"{path}: the file is empty")
+    header_at = _find_header(head, wanted, normalise)
+    headers = head[header_at]
+    width = max(len(r) for r in head)
+    _check_csv_size(path, text, width)
+    body = _csv_body(path, text, header_at + 1, width, data)
+    return Table(headers, body, Where(str(path), None, header_at + 1))
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
+    import python_calamine
+
+    from .xlsx_safety import check_container
+
+    check_container(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for malformed parts
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+    names = book.sheet_names
+    if sheet is not None:
+        if sheet not in names:
+            raise InputError(f"{path}: no sheet {sheet!r}; the sheets are {', '.join(names)}")
+        name = sheet
+    else:
+        name = "录入" if "录入" in names else names[0]
+    try:
+        ws = book.get_sheet_by_name(name)
+        if ws.total_width > MAX_COLS:
+            raise InputError(f"{path}, sheet {name!r}: {ws.total_width} columns, more than the {MAX_COLS} "
+                              f"gridxl reads; refused")
+        if ws.total_height > MAX_XLSX_ROWS:
+            raise InputError(f"{path}, sheet {name!r}: more than {MAX_XLSX_ROWS:,} rows; refused")
+        rows = ws.to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}, sheet {name!r}: cannot be read ({type(exc).__name__}: {exc})") from None
+    return rows, name
+
+
+def _rows_frame(rows: list[list]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, dtype=object)
+    if frame.shape[1] == 0:
+        return frame
+    return frame.where(frame != "", None)  # calamine gives '' for an empty cell
+
+
+def read_xlsx_table(path: Path, sheet: str | None, wanted: set[str], normalise) -> Table:
+    rows, name = _xlsx_rows(path, sheet)
+    header_at = _find_header(rows, wanted, normalise) if rows else 0
+    headers = list(rows[header_at]) if rows else []
+    body = _rows_frame(rows[header_at + 1:])
+    body = body.reindex(columns=range(max(len(headers), body.shape[1])))
+    return Table(headers, body, Where(str(path), name, header_at + 1))
+
+
+def read_source(path: str | Path, sheet: str | None, wanted: set[str], normalise) -> Table:
+    """The table of a .csv/.xlsx file with its header row found (``wanted``: normalised header names)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return read_csv_table(path, wanted, normalise)
+    if suffix in (".xlsx", ".xlsm"):
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
+        return read_xlsx_table(path, sheet, wanted, normalise)
+    raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
+
+
+def read_grid(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """Every cell of the file with no header interpretation: (frame, sheet name or None)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        text, data = _decode(path, _read_bytes(path))
+        head = _csv_head(path, text)
+        if not head:
+            raise InputError(f"{path}: the file is empty")
+        width = max(len(r) for r in head)
+        _check_csv_size(path, text, width)
+        return _csv_body(path, text, 0, width, data), None
+    if suffix in (".xlsx", ".xlsm"):
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        rows, name = _xlsx_rows(path, sheet)
+        return _rows_frame(rows), name
+    raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
