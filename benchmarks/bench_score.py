@@ -48,10 +48,11 @@ def synthetic_units(scheme, n: int, seed: int = 1) -> pd.DataFrame:
             data[f.key] = rng.integers(1, 5000, n).astype(float)
     frame = pd.DataFrame(data)
     for _, num, den in rate_divisions(scheme, "unit"):
-        if num.fields() and den.fields() and len(num.fields()) == 1:
-            key = num.fields()[0]
-            whole = den.fields()[0]
-            frame[key] = np.minimum(frame[key], frame[whole])
+        part, whole = num.fields(), den.fields()
+        if len(part) == 1 and len(whole) == 1:  # part / whole
+            frame[part[0]] = np.minimum(frame[part[0]], frame[whole[0]])
+        elif len(part) == 2 and part[0] == whole[0]:  # (whole - missed) / whole
+            frame[part[1]] = np.minimum(frame[part[1]], frame[whole[0]])
     if "population" in frame:
         frame["population"] = frame["population"] * 100
     return frame

@@ -183,10 +183,11 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
         name = "录入" if "录入" in names else names[0]
     try:
         ws = book.get_sheet_by_name(name)
-        if ws.total_width > MAX_COLS:
-            raise InputError(f"{path}, sheet {name!r}: {ws.total_width} columns, more than the {MAX_COLS} "
-                              f"gridxl reads; refused")
-        if ws.total_height > MAX_XLSX_ROWS:
+        height, width = (ws.end[0] + 1, ws.end[1] + 1) if ws.end else (0, 0)  # cells with values, from A1
+        if width > MAX_COLS:
+            raise InputError(f"{path}, sheet {name!r}: {width} columns, more than the {MAX_COLS} "
+                             f"gridxl reads; refused")
+        if height > MAX_XLSX_ROWS:
             raise InputError(f"{path}, sheet {name!r}: more than {MAX_XLSX_ROWS:,} rows; refused")
         rows = ws.to_python(skip_empty_area=False)
     except InputError:

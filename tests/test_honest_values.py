@@ -287,3 +287,20 @@ def test_scores_from_csv_and_xlsx_are_equal(tmp_path):
     a = score_frame(YUSHUI, read_table(as_csv(tmp_path, BASE), YUSHUI)).table
     b = score_frame(YUSHUI, read_table(as_xlsx(tmp_path, BASE), YUSHUI)).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_very_long_csv_is_refused_before_parsing(tmp_path, monkeypatch):
+    from gridxl import sources
+    monkeypatch.setattr(sources, "MAX_CSV_ROWS", 10)  # the real limit is 5,000,000 rows
+    msg = refusal(as_csv(tmp_path, BASE))
+    assert f"about {len(BASE) + 1:,} lines, more than the 10 rows gridxl reads; refused" in msg
+
+
+def test_a_very_long_or_wide_sheet_is_refused(tmp_path, monkeypatch):
+    from gridxl import sources
+    path = as_xlsx(tmp_path, BASE)
+    monkeypatch.setattr(sources, "MAX_XLSX_ROWS", 10)
+    assert f"sheet '录入': more than 10 rows; refused" in refusal(path)
+    monkeypatch.setattr(sources, "MAX_XLSX_ROWS", 1_048_576)
+    monkeypatch.setattr(sources, "MAX_COLS", 5)
+    assert f"sheet '录入': {len(BASE.columns)} columns, more than the 5 gridxl reads; refused" in refusal(path)

@@ -45,7 +45,8 @@ import pandas as pd
 from gridxl.core import REGISTRY, builtin_paths, get_scheme, score_frame, score_indicator
 from gridxl.core.expr import COMPARE_DIGITS, ROUND, CountBetter, Env, ExprError, Field, Measure, Refs
 from gridxl.core.scheme import TOTAL_KEY, UNIT_KEY, SchemeError, scheme_from_dict
-from gridxl.core.scoring import ScoringError, competition_rank, dense_rank, explain_one, stars_of
+from gridxl.core.explain import explain_one
+from gridxl.core.scoring import ScoringError, competition_rank, dense_rank, stars_of
 
 try:
     import xlwings as xw

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+import numpy as np
+
 from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Measure, Num, ROUNDUP, SUM, as_expr,
                    settled)
 
@@ -56,7 +58,8 @@ class RuleKind:
     params: tuple[Param, ...] = ()
     needs_value: bool = True
     example: str = ""
-    explain: Callable[["Indicator", float, float], str] | None = field(default=None)
+    # the tail of an explanation for whole columns: (indicator, values, scores) -> text per row
+    explain: Callable[["Indicator", Any, Any], Any] | None = field(default=None)
 
 
 REGISTRY: dict[str, RuleKind] = {}
@@ -106,14 +109,27 @@ def value_text(ind, value: float) -> str:
     return _n(value)
 
 
+def value_texts(ind, value):
+    """:func:`value_text` of a whole column."""
+    from .texts import numbers, percents
+    if ind.value_unit == "%" or (not ind.value_unit and ind.kind in ("ratio", "rate")
+                                 and ind.param_value("standard") == 1):
+        return percents(value)
+    return numbers(value, 4)
+
+
 def _explain_ratio(ind, value, score):
+    """The tail of an explanation, for whole columns: '>= 100% -> 20', '-> 5×93.75% = 4.69'."""
+    from .texts import cat, numbers, pick
     standard = ind.param_value("standard")
     std = value_text(ind, standard)
-    if value >= standard:
-        return f">= {std} -> {_n(score)}"
+    scored = numbers(score, 4)
+    reached = cat(f">= {std} -> ", scored)
     if standard == 1:
-        return f"-> {_n(ind.points)}×{value_text(ind, value)} = {_n(score)}"
-    return f"< {std} -> {_n(ind.points)}×{_n(value)}/{_n(standard)} = {_n(score)}"
+        short = cat(f"-> {_n(ind.points)}×", value_texts(ind, value), " = ", scored)
+    else:
+        short = cat(f"< {std} -> {_n(ind.points)}×", numbers(value, 4), f"/{_n(standard)} = ", scored)
+    return pick(np.asarray(value) >= standard, reached, short)
 
 
 register(RuleKind(
@@ -142,14 +158,14 @@ def _linear(ind, value):
 
 
 def _explain_linear(ind, value, score):
+    from .texts import cat, numbers, pick
     low, high, scale = (ind.param_value(p) for p in ("low", "high", "scale"))
     unit = "%" if scale == 100 else ""
-    v = value * scale
-    if v >= high:
-        return f">= {_n(high)}{unit} -> {_n(score)}"
-    if v < low:
-        return f"< {_n(low)}{unit} -> 0"
-    return f"-> ({_n(v)}-{_n(low)})/{_n(high - low)}×{_n(ind.points)} = {_n(score)}"
+    v = np.asarray(value, dtype=float) * scale
+    scored = numbers(score, 4)
+    between = cat("-> (", numbers(v, 4), f"-{_n(low)})/{_n(high - low)}×{_n(ind.points)} = ", scored)
+    text = pick(v < low, f"< {_n(low)}{unit} -> 0", between)
+    return pick(v >= high, cat(f">= {_n(high)}{unit} -> ", scored), text)
 
 
 register(RuleKind(
