@@ -300,13 +300,16 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
             raise InputError(f"{ballots}: no valid ballots of type {', '.join(missing)}: "
                              f"the weighted score cannot be made")
         frame = merge_into(frame, result)
-        problems = [f"{ballots}: no valid ballot of {k} for {u}" for k in result.table.columns[1:]
-                    for u, v in zip(frame[UNIT_KEY], frame[k]) if v != v]
-        problems += [f"{ballots}: {u} is on ballots but has no {f.key} in {path}"
-                     for f in scheme.unit_fields() if f.key not in supplied
-                     for u, v in zip(frame[UNIT_KEY], frame[f.key]) if v != v]
-        if problems:
-            raise InputError(problems)
+        problems = Problems()
+        units = frame[UNIT_KEY].to_numpy(dtype=object)
+        for k in result.table.columns[1:]:
+            problems.add_many(np.flatnonzero(frame[k].isna().to_numpy()),
+                              lambda i, k=k: f"{ballots}: no valid ballot of {k} for {units[i]}")
+        for f in scheme.unit_fields():
+            if f.key not in supplied:
+                problems.add_many(np.flatnonzero(frame[f.key].isna().to_numpy()),
+                                  lambda i, f=f: f"{ballots}: {units[i]} is on ballots but has no {f.key} in {path}")
+        problems.raise_if_any()
     sub_frame = None
     if any(i.per_subunit for i in scheme.indicators):
         source, sub_sheet = subunits, None

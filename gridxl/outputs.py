@@ -60,21 +60,6 @@ def guard_text(value):
     return value
 
 
-def guard_column(col: pd.Series) -> pd.Series:
-    """:func:`guard_text` for a whole text column, vectorised."""
-    text = col.astype(object).where(col.notna(), None)
-    is_text = text.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
-    if not is_text.any():
-        return col
-    as_text = text[is_text].astype(str)
-    risky = as_text.str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
-    if not risky.any():
-        return col
-    out = text.copy()
-    out[as_text.index[risky]] = "'" + as_text[risky]
-    return out
-
-
 def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", inputs: Iterable = ()):
     """A result table as .csv (UTF-8 with BOM, which Excel and WPS open correctly) or .xlsx."""
     output = Path(output)
@@ -94,15 +79,32 @@ def _write_csv(frame: pd.DataFrame, path: Path):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    frame = frame.copy()
-    for col in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = guard_column(frame[col]).astype(object).where(frame[col].notna(), None)
-    frame.columns = [guard_text(str(c)) for c in frame.columns]  # the header row is text from outside too
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    names = [guard_text(str(c)) for c in frame.columns]  # the header row is text from outside too
+    table = pa.table([_arrow_column(frame[c]) for c in frame.columns], names=names)
     with open(path, "wb") as out:
         out.write("\ufeff".encode("utf-8"))
         pacsv.write_csv(table, out)
+
+
+def _arrow_column(col: pd.Series):
+    """A column for the CSV writer; text that a spreadsheet would run gets a leading ' (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return pa.array(col, from_pandas=True)
+    values = col.to_numpy(dtype=object, na_value=None)
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or dates mixed into a text column
+        text = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    risky = None
+    for start in FORMULA_STARTS:
+        hit = pc.starts_with(text, start)
+        risky = hit if risky is None else pc.or_(risky, hit)
+    if risky is None or not pc.any(risky).as_py():
+        return text
+    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str):

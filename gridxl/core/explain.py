@@ -25,7 +25,7 @@ def explain_frame(scheme: Scheme, fields, scores, measures, sub_table=None) -> p
     with remembered():
         for ind in scheme.indicators:
             out[ind.key] = _explain_indicator(scheme, ind, fields, scores, measures, sub_table)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, dtype=object)  # plain Python strings: no conversion to another string type
 
 
 def _explain_indicator(scheme, ind, fields, scores, measures, sub_table):
