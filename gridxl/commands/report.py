@@ -33,6 +33,13 @@ def register(sub):
     p.add_argument("--date", help="the date of issue, YYYY-MM-DD (default: today)")
     p.add_argument("--title", help="the title (default: 关于<period><scheme name>结果的通报)")
     p.add_argument("--area", default="全区", help="what the whole is called in the figures: 全区 (default), 全乡, 全社区 …")
+    p.add_argument("--to", help="主送: the units addressed (default: the scheme's [bulletin] to, else 各<unit>：)")
+    p.add_argument("--purpose", help="the purpose clause before 现将……通报如下 (default: the scheme's [bulletin] purpose)")
+    p.add_argument("--source", help="where the data come from, printed as （数据来源于SOURCE）")
+    p.add_argument("--requirements", metavar="FILE",
+                   help="三、工作要求: a text file, one paragraph per line (default: a marked placeholder)")
+    p.add_argument("--draft", action="store_true",
+                   help="attach the draft notice (生成初稿，请核对) to the title as a Word comment")
     p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser(
@@ -59,7 +66,7 @@ def register(sub):
 
 
 def _date_text(text: str | None) -> str | None:
-    from ..bulletin import chinese_date
+    from ..reports.bulletin_text import chinese_date
     if not text:
         return None
     try:
@@ -69,7 +76,10 @@ def _date_text(text: str | None) -> str | None:
 
 
 def cmd_bulletin(args):
-    from ..bulletin import build_bulletin, write_docx, write_xlsx
+    from ..bulletin import build_bulletin
+    from ..reports.bulletin_docx import write_docx
+    from ..reports.bulletin_text import BulletinForm, read_requirements
+    from ..reports.bulletin_xlsx import write_xlsx
     from ..charts import ChartError
     from ..cli import UserError
 
@@ -77,7 +87,7 @@ def cmd_bulletin(args):
         raise OutputError(f"{args.output}: the bulletin is a Word file; give a name ending in .docx")
     if args.xlsx and Path(args.xlsx).suffix.lower() != ".xlsx":
         raise OutputError(f"{args.xlsx}: --xlsx expects a name ending in .xlsx")
-    inputs = [args.input, args.subunits]
+    inputs = [args.input, args.subunits, args.requirements]
     refuse_overwrite(args.output, inputs)
     if args.xlsx:
         refuse_overwrite(args.xlsx, inputs + [args.output])
@@ -85,6 +95,7 @@ def cmd_bulletin(args):
         raise InputError("--previous and --store need --period (e.g. --period 2022-11)")
     period = check_period(args.period) if args.period else None
     date = _date_text(args.date)
+    requirements = read_requirements(args.requirements) if args.requirements else None
     scheme = get_scheme(args.scheme)
     store = ResultStore(args.store, scheme) if args.store else None
     if store is not None and store.path(period).exists() and not args.replace:
@@ -102,7 +113,9 @@ def cmd_bulletin(args):
     b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
                        area=args.area)
     try:
-        write_docx(b, args.output, title=args.title, issuer=args.issuer, date=date, inputs=inputs)
+        form = BulletinForm(title=args.title, issuer=args.issuer, date=date, to=args.to, purpose=args.purpose,
+                            source=args.source, requirements=requirements, draft=args.draft)
+        write_docx(b, args.output, form, inputs=inputs)
     except ChartError as exc:
         raise UserError(f"{args.output}: not written: {exc}") from None
     print(f"bulletin of {len(b.ranking)} {scheme.unit} ({scheme.id}) -> {args.output}", file=sys.stderr)
