@@ -93,10 +93,10 @@ def cmd_bulletin(args):
         refuse_overwrite(args.xlsx, inputs + [args.output])
     if (args.previous or args.store) and not args.period:
         raise InputError("--previous and --store need --period (e.g. --period 2022-11)")
-    period = check_period(args.period) if args.period else None
     date = _date_text(args.date)
     requirements = read_requirements(args.requirements) if args.requirements else None
     scheme = get_scheme(args.scheme)
+    period = check_period(args.period, scheme=scheme) if args.period else None
     store = ResultStore(args.store, scheme) if args.store else None
     if store is not None and store.path(period).exists() and not args.replace:
         raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
@@ -147,7 +147,7 @@ def cmd_history(args):
     if args.add:
         if not args.period:
             raise InputError("--add needs --period (e.g. --period 2022-11)")
-        period = check_period(args.period)
+        period = check_period(args.period, scheme=scheme)
         if store.path(period).exists() and not args.replace:
             raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
         frame, subunits = read_scheme_inputs(scheme, args.add, args.subunits, args.sheet)
@@ -162,7 +162,7 @@ def cmd_history(args):
             raise InputError(f"{name} {value}: expected 1 or more")
     margin, relative = _margin(args.margin)
     rule = h.StreakRule(args.bottom, args.warn_months, args.veto_months, margin, relative)
-    weights = h.parse_weights(args.weights) if args.weights else None
+    weights = h.parse_weights(args.weights, scheme=scheme) if args.weights else None
     if args.output and Path(args.output).suffix.lower() != ".xlsx":
         raise OutputError(f"{args.output}: expected a name ending in .xlsx")
     report = h.HistoryReport(scheme, store, rule, weights)

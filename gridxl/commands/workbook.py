@@ -7,6 +7,7 @@ from pathlib import Path
 from ..cli import UserError
 from ..core import get_scheme
 from ..inputs import InputError, read_table
+from ..history import check_period
 from ..outputs import OutputError, refuse_overwrite, write_table
 
 
@@ -65,6 +66,8 @@ def cmd_template(args):
     scheme = get_scheme(args.scheme)
     data = subunits = units = None
     inputs = [p for p in (args.data, args.subunits, args.units) if p]
+    if args.period:
+        args.period = check_period(args.period, scheme=scheme)
     try:
         refuse_overwrite(args.output, inputs)
         if args.data:
