@@ -18,7 +18,7 @@ from ..core.scheme import UNIT_KEY
 from ..outputs import atomic_path
 
 RANKING, CHART = "排名", "总分图"
-FOOTER = "&C第 &P 页，共 &N 页"
+FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name and page, as on the templates
 MARGINS = dict(left=0.5, right=0.5, top=0.6, bottom=0.6)
 CHART_SIZE = (1000, 620)  # pixels at 96 dpi: about 26.5 × 16.4 cm, inside a landscape A4 page
 SLANT_FROM = 10  # unit names are slanted when more units than this share the axis
