@@ -143,13 +143,18 @@ def cmd_lint(args):
 
 
 def cmd_score(args):
+    from ..progress import Stages, large_file, wanted
     s = get_scheme(args.scheme)
-    frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
-    result = score_frame(s, frame, subunits, explain=args.explain)
-    table = integer_columns(result.table)
-    if args.explain:
-        for ind in s.indicators:
-            table[f"explain_{ind.key}"] = result.explain[ind.key]
-    write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
+    with Stages("评分", ["读取", "计分", "写出"], wanted(large_file(args.input, args.subunits))) as bar:
+        bar("读取")
+        frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
+        bar("计分")
+        result = score_frame(s, frame, subunits, explain=args.explain)
+        table = integer_columns(result.table)
+        if args.explain:
+            for ind in s.indicators:
+                table[f"explain_{ind.key}"] = result.explain[ind.key]
+        bar("写出")
+        write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
     print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ from ..core import get_scheme, score_frame
 from ..history import ResultStore, check_period
 from ..inputs import InputError, read_scheme_inputs
 from ..outputs import OutputError, refuse_overwrite
+from ..progress import Stages, large_file, wanted
 
 
 def register(sub):
@@ -100,28 +101,34 @@ def cmd_bulletin(args):
     store = ResultStore(args.store, scheme) if args.store else None
     if store is not None and store.path(period).exists() and not args.replace:
         raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
-    frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
-    previous = previous_period = None
-    if args.previous:
-        history = ResultStore(args.previous, scheme)
-        previous_period = history.previous(period)
-        if previous_period is None:
-            print(f"gridxl bulletin: note: no period before {period} in {history.dir}; no rank movement shown",
-                  file=sys.stderr)
-        else:
-            previous = history.load(previous_period)
-    b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
-                       area=args.area)
-    try:
-        form = BulletinForm(title=args.title, issuer=args.issuer, date=date, to=args.to, purpose=args.purpose,
-                            source=args.source, requirements=requirements, draft=args.draft)
-        write_docx(b, args.output, form, inputs=inputs)
-    except ChartError as exc:
-        raise UserError(f"{args.output}: not written: {exc}") from None
-    print(f"bulletin of {len(b.ranking)} {scheme.unit} ({scheme.id}) -> {args.output}", file=sys.stderr)
-    if args.xlsx:
-        write_xlsx(b, args.xlsx, inputs=inputs)
-        print(f"ranking table and chart -> {args.xlsx}", file=sys.stderr)
+    stages = ["读取", "计分", "写通报"] + (["写表格"] if args.xlsx else [])
+    with Stages("通报", stages, wanted(large_file(args.input, args.subunits))) as bar:
+        bar("读取")
+        frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
+        previous = previous_period = None
+        if args.previous:
+            history = ResultStore(args.previous, scheme)
+            previous_period = history.previous(period)
+            if previous_period is None:
+                print(f"gridxl bulletin: note: no period before {period} in {history.dir}; no rank movement shown",
+                      file=sys.stderr)
+            else:
+                previous = history.load(previous_period)
+        bar("计分")
+        b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
+                           area=args.area)
+        bar("写通报")
+        try:
+            form = BulletinForm(title=args.title, issuer=args.issuer, date=date, to=args.to, purpose=args.purpose,
+                                source=args.source, requirements=requirements, draft=args.draft)
+            write_docx(b, args.output, form, inputs=inputs)
+        except ChartError as exc:
+            raise UserError(f"{args.output}: not written: {exc}") from None
+        print(f"bulletin of {len(b.ranking)} {scheme.unit} ({scheme.id}) -> {args.output}", file=sys.stderr)
+        if args.xlsx:
+            bar("写表格")
+            write_xlsx(b, args.xlsx, inputs=inputs)
+            print(f"ranking table and chart -> {args.xlsx}", file=sys.stderr)
     if store is not None:
         path = store.save(period, b.result.table, replace=args.replace, inputs=inputs)
         print(f"stored {period} -> {path}", file=sys.stderr)

@@ -9,6 +9,9 @@ from ..core import get_scheme
 from ..inputs import InputError, read_table
 from ..history import check_period
 from ..outputs import OutputError, refuse_overwrite, write_table
+from ..progress import LARGE_ROWS, Stages, large_file, wanted
+
+TEMPLATE_STAGES = ["布局", "写入工作簿", "计算公式", "写入计算结果"]
 
 
 def register(sub):
@@ -84,8 +87,11 @@ def cmd_template(args):
                 raise InputError(f"{args.units}: no unit names found")
         if args.rows is not None and args.rows < 1:
             raise UserError("--rows must be at least 1")
-        plan = build_template(scheme, args.output, formulas=args.formulas, units=units, rows=args.rows, data=data,
-                              subunits=subunits, subunit_rows=args.subunit_rows, period=args.period, inputs=inputs)
+        n = args.rows or (len(data) if data is not None else len(units) if units else 0)
+        with Stages("生成模板", TEMPLATE_STAGES, wanted(n >= LARGE_ROWS)) as bar:
+            plan = build_template(scheme, args.output, formulas=args.formulas, units=units, rows=args.rows,
+                                  data=data, subunits=subunits, subunit_rows=args.subunit_rows, period=args.period,
+                                  inputs=inputs, progress=bar)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     filled = f", {len(data)} prefilled" if data is not None else f", {len(units)} named" if units else ""
@@ -107,11 +113,16 @@ def cmd_recalc(args):
                 raise UserError("--export and -o must be different files")
             if Path(args.export).suffix.lower() not in (".csv", ".xlsx"):
                 raise UserError(f"{args.export}: expected a .csv or .xlsx name for the scores")
-        result = recalculate(args.file, engine=args.engine)
-        table = scores_table(result) if args.export else None
-        write_recalculated(result, args.output)
-        if table is not None:
-            write_table(table, args.export, inputs=[args.file, args.output])
+        with Stages("重新计算", ["计算公式", "写入工作簿"] + (["导出得分"] if args.export else []),
+                    wanted(large_file(args.file))) as bar:
+            bar("计算公式")
+            result = recalculate(args.file, engine=args.engine)
+            table = scores_table(result) if args.export else None
+            bar("写入工作簿")
+            write_recalculated(result, args.output)
+            if table is not None:
+                bar("导出得分")
+                write_table(table, args.export, inputs=[args.file, args.output])
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     how = "columns engine" if result.engine == "columns" else f"formulas engine ({result.reason})" \
@@ -127,7 +138,9 @@ def cmd_check(args):
     from ..excel.check import check_workbook
 
     try:
-        result = check_workbook(args.file, scheme=args.scheme, units=args.units)
+        with Stages("检查", ["检查工作簿"], wanted(large_file(args.file))) as bar:
+            bar("检查工作簿")
+            result = check_workbook(args.file, scheme=args.scheme, units=args.units)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     for note in result.notes:

@@ -1079,11 +1079,12 @@ def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=Non
 
 def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "native", units: list[str] | None = None,
                    rows: int | None = None, data=None, subunits=None, subunit_rows: int | None = None,
-                   period: str | None = None, inputs=()) -> Plan:
+                   period: str | None = None, inputs=(), progress: Callable[[str], None] | None = None) -> Plan:
     """Write the template of ``scheme`` to ``output`` (atomically; never over one of ``inputs``).
 
     ``data``/``subunits``: frames from :func:`gridxl.inputs.read_table` to prefill the inputs;
-    ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30).
+    ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30);
+    ``progress``: called with the name of each stage as it starts (gridxl.progress.Stages).
     """
     import os
     import tempfile
@@ -1111,13 +1112,18 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     if subunits is not None and plan.grid is not None and len(subunits) > plan.grid.rows:
         raise TemplateError(f"--subunit-rows {plan.grid.rows} is fewer than the {len(subunits)} "
                             f"{scheme.subunit} given")
+    step = progress or (lambda stage: None)
+    step("布局")
     wb = workbook(plan, units, data, subunits)
     with atomic_path(output) as tmp:
         fd, raw = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".raw.xlsx", dir=output.parent)
         os.close(fd)
         try:
+            step("写入工作簿")
             wb.save(raw)
+            step("计算公式")
             result = recalculate(raw)
+            step("写入计算结果")
             write_cached_values(raw, tmp, result.values, fixed_time=True)
         finally:
             os.unlink(raw)
