@@ -46,6 +46,8 @@ def register(sub):
                                      "(ballot, type, unit, mark); void ballots are dropped")
     p.add_argument("--sheet", help="the input sheet of an xlsx file (default 录入, else the first)")
     p.add_argument("--explain", action="store_true", help="add the derivation of each score in words and numbers")
+    from ..reports.labels import add_options
+    add_options(p)
     p.set_defaults(func=cmd_score)
 
 
@@ -155,6 +157,9 @@ def cmd_score(args):
             for ind in s.indicators:
                 table[f"explain_{ind.key}"] = result.explain[ind.key]
         bar("写出")
+        from ..reports.labels import labelled, wants_labels
+        if wants_labels(args.output, args.keys, args.labels):
+            table = labelled(table, s)
         write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
     print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
     return 0

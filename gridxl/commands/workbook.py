@@ -44,6 +44,8 @@ def register(sub):
     p.add_argument("--engine", choices=("auto", "columns", "formulas"), default="auto",
                    help="columns: the fast engine; formulas: the formulas package (slow, any workbook); "
                         "auto (default): columns, falling back to formulas")
+    from ..reports.labels import add_options
+    add_options(p, "--export")
     p.set_defaults(func=cmd_recalc)
 
     p = sub.add_parser(
@@ -122,6 +124,10 @@ def cmd_recalc(args):
             write_recalculated(result, args.output)
             if table is not None:
                 bar("导出得分")
+                from ..excel.template import read_layout, scheme_of
+                from ..reports.labels import labelled, wants_labels
+                if wants_labels(args.export, args.keys, args.labels):
+                    table = labelled(table, scheme_of(read_layout(result.package)))
                 write_table(table, args.export, inputs=[args.file, args.output])
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
