@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .i18n import _
 from .inputs import InputError
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -66,16 +67,19 @@ def check_period_form(name: str, what: str = "--period", scheme=None) -> str:
     form = form_of(name)
     if form is None:
         if re.match(r"^\d{4}-\d{1,2}$", name):
-            raise InputError(f"{what} {name!r}: expected a month as YYYY-MM, 01 to 12 (e.g. 2022-11)")
-        raise InputError(f"{what} {name!r}: expected a period as YYYY-MM, YYYY-Qn, YYYY-H1/H2, YYYY, YYYY-年终 "
-                         f"or a named part of a year's assessment (e.g. {all_forms})")
+            raise InputError(_("{what} {name!r}: expected a month as YYYY-MM, 01 to 12 (e.g. 2022-11)")
+                             .format(what=what, name=name))
+        raise InputError(_("{what} {name!r}: expected a period as YYYY-MM, YYYY-Qn, YYYY-H1/H2, YYYY, YYYY-年终 "
+                           "or a named part of a year's assessment (e.g. {forms})")
+                         .format(what=what, name=name, forms=all_forms))
     year = int(name[:4])
     if not _YEARS[0] <= year <= _YEARS[1]:
-        raise InputError(f"{what} {name!r}: the year {year} is out of range")
+        raise InputError(_("{what} {name!r}: the year {year} is out of range").format(what=what, name=name, year=year))
     admits = ADMITS.get(getattr(scheme, "period", None) or "")
     if scheme is not None and admits and form not in admits:
-        raise InputError(f"{what} {name!r}: scheme {scheme.id} is assessed {scheme.period} "
-                         f"({period_word(scheme.period)}); expected a period such as {_expected(admits)}")
+        raise InputError(_("{what} {name!r}: scheme {scheme} is assessed {period} ({word}); expected a period such "
+                           "as {forms}").format(what=what, name=name, scheme=scheme.id, period=scheme.period,
+                                                word=period_word(scheme.period), forms=_expected(admits)))
     return name
 
 

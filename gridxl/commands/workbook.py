@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..i18n import _
 from ..cli import UserError
 from ..core import get_scheme
 from ..inputs import InputError, read_table
@@ -16,45 +17,45 @@ TEMPLATE_STAGES = ["布局", "写入工作簿", "计算公式", "写入计算结
 
 def register(sub):
     p = sub.add_parser(
-        "template", help="a template workbook that scores itself (录入/评分/汇总)",
-        description="Write an .xlsx a clerk fills in: 说明, 录入 (inputs with validation), 评分 (one formula per "
+        "template", help=_("a template workbook that scores itself (录入/评分/汇总)"),
+        description=_(("Write an .xlsx a clerk fills in: 说明, 录入 (inputs with validation), 评分 (one formula per "
                     "indicator, total, rank, 中国式排名, grade), 汇总 (sorted ranking, chart). Formula cells are "
-                    "locked, sheets protected without a password.")
-    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
-    p.add_argument("-o", "--output", required=True, help="the template to write (.xlsx)")
-    p.add_argument("--period", help="the period shown in the titles: 2026-11, 2026-Q3, 2026 …")
-    p.add_argument("--units", help="unit names, one per line (.txt) or a column of a .csv/.xlsx: one row each")
-    p.add_argument("--data", help="prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)")
-    p.add_argument("--subunits", help="per-grid inputs to prefill, for schemes that average grids")
-    p.add_argument("--sheet", help="the sheet of an --data .xlsx (default 录入, else the first)")
+                    "locked, sheets protected without a password.")))
+    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
+    p.add_argument("-o", "--output", required=True, help=_("the template to write (.xlsx)"))
+    p.add_argument("--period", help=_("the period shown in the titles: 2026-11, 2026-Q3, 2026 …"))
+    p.add_argument("--units", help=_("unit names, one per line (.txt) or a column of a .csv/.xlsx: one row each"))
+    p.add_argument("--data", help=_("prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)"))
+    p.add_argument("--subunits", help=_("per-grid inputs to prefill, for schemes that average grids"))
+    p.add_argument("--sheet", help=_("the sheet of an --data .xlsx (default 录入, else the first)"))
     p.add_argument("--formulas", choices=("native", "udf"), default="native",
-                   help="native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in")
-    p.add_argument("--rows", type=int, help="unit rows (default: one per unit given, else 30)")
-    p.add_argument("--subunit-rows", type=int, help="grid rows for schemes that average grids (default 10 per unit)")
+                   help=_("native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in"))
+    p.add_argument("--rows", type=int, help=_("unit rows (default: one per unit given, else 30)"))
+    p.add_argument("--subunit-rows", type=int, help=_("grid rows for schemes that average grids (default 10 per unit)"))
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser(
-        "recalc", help="recompute every formula of a workbook headlessly, keeping formulas and formats",
-        description="Recompute FILE (native formulas and GRID_* functions) and write OUT with the formulas, "
+        "recalc", help=_("recompute every formula of a workbook headlessly, keeping formulas and formats"),
+        description=_(("Recompute FILE (native formulas and GRID_* functions) and write OUT with the formulas, "
                     "validation, merges and formats kept and the computed values cached, so viewers that do not "
-                    "calculate (pandas, phone previews) show the numbers. FILE is never written to.")
-    p.add_argument("file", help="the workbook (.xlsx)")
-    p.add_argument("-o", "--output", required=True, help="where to write the recalculated workbook (.xlsx)")
-    p.add_argument("--export", help="also write the scores of a gridxl template as .csv/.xlsx (as `gridxl score`)")
+                    "calculate (pandas, phone previews) show the numbers. FILE is never written to.")))
+    p.add_argument("file", help=_("the workbook (.xlsx)"))
+    p.add_argument("-o", "--output", required=True, help=_("where to write the recalculated workbook (.xlsx)"))
+    p.add_argument("--export", help=_("also write the scores of a gridxl template as .csv/.xlsx (as `gridxl score`)"))
     p.add_argument("--engine", choices=("auto", "columns", "formulas"), default="auto",
-                   help="columns: the fast engine; formulas: the formulas package (slow, any workbook); "
-                        "auto (default): columns, falling back to formulas")
+                   help=_(("columns: the fast engine; formulas: the formulas package (slow, any workbook); "
+                        "auto (default): columns, falling back to formulas")))
     from ..reports.labels import add_options
     add_options(p, "--export")
     p.set_defaults(func=cmd_recalc)
 
     p = sub.add_parser(
-        "check", help="list every problem of a filled template by sheet and cell (exit 1 when any)",
-        description="Text or full-width digits in number cells, negatives, a numerator above its denominator, "
-                    "rates out of range, blanks, units added or removed, formula cells overwritten or changed.")
-    p.add_argument("file", help="a template made by `gridxl template` and filled in")
-    p.add_argument("--scheme", help="check against this scheme instead of the one recorded in the file")
-    p.add_argument("--units", help="the expected unit names (.txt/.csv/.xlsx), if the template did not record them")
+        "check", help=_("list every problem of a filled template by sheet and cell (exit 1 when any)"),
+        description=_(("Text or full-width digits in number cells, negatives, a numerator above its denominator, "
+                    "rates out of range, blanks, units added or removed, formula cells overwritten or changed.")))
+    p.add_argument("file", help=_("a template made by `gridxl template` and filled in"))
+    p.add_argument("--scheme", help=_("check against this scheme instead of the one recorded in the file"))
+    p.add_argument("--units", help=_("the expected unit names (.txt/.csv/.xlsx), if the template did not record them"))
     p.set_defaults(func=cmd_check)
 
 

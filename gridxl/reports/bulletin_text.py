@@ -56,12 +56,14 @@ def chinese_date(day: _dt.date) -> str:
 
 def read_requirements(path: str | Path) -> list[str]:
     """三、工作要求 from a UTF-8 (or GB18030) text file: one paragraph per non-blank line."""
+    from ..i18n import _
     from ..inputs import InputError
     path = Path(path)
     try:
         raw = path.read_bytes()[:REQUIREMENTS_LIMIT * 4 + 1]
     except OSError as exc:
-        raise InputError(f"--requirements {path}: cannot read the file ({exc.strerror})") from None
+        raise InputError(_("--requirements {path}: cannot read the file ({reason})")
+                         .format(path=path, reason=exc.strerror)) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -69,13 +71,14 @@ def read_requirements(path: str | Path) -> list[str]:
         except UnicodeDecodeError:
             continue
     else:
-        raise InputError(f"--requirements {path}: expected a text file (UTF-8 or GB18030)")
+        raise InputError(_("--requirements {path}: expected a text file (UTF-8 or GB18030)").format(path=path))
     if len(text) > REQUIREMENTS_LIMIT:
-        raise InputError(f"--requirements {path}: longer than {REQUIREMENTS_LIMIT} characters")
+        raise InputError(_("--requirements {path}: longer than {limit} characters")
+                         .format(path=path, limit=REQUIREMENTS_LIMIT))
     paragraphs = [" ".join(line.split()) for line in text.splitlines()]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
-        raise InputError(f"--requirements {path}: the file is empty")
+        raise InputError(_("--requirements {path}: the file is empty").format(path=path))
     return paragraphs
 
 

@@ -49,14 +49,16 @@ def wants_labels(path: str | Path, keys: bool = False, labels: bool = False) -> 
     """Labels for .xlsx unless --keys; for .csv only with --labels."""
     if keys and labels:
         from ..cli import UserError
-        raise UserError("give either --keys or --labels, not both")
+        from ..i18n import _
+        raise UserError(_("give either --keys or --labels, not both"))
     if Path(path).suffix.lower() == ".xlsx":
         return not keys
     return labels
 
 
 def add_options(parser, what: str = "-o"):
-    parser.add_argument("--keys", action="store_true",
-                        help=f"{what} .xlsx: machine keys as headers (events_per_10k …) instead of the Chinese labels")
-    parser.add_argument("--labels", action="store_true",
-                        help=f"{what} .csv: the Chinese labels as headers instead of the keys")
+    from ..i18n import _
+    parser.add_argument("--keys", action="store_true", help=_(
+        "{what} .xlsx: machine keys as headers (events_per_10k …) instead of the Chinese labels").format(what=what))
+    parser.add_argument("--labels", action="store_true", help=_(
+        "{what} .csv: the Chinese labels as headers instead of the keys").format(what=what))
