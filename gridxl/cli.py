@@ -14,6 +14,7 @@ import sys
 
 from . import __version__
 from . import commands as commands_pkg
+from .i18n import _, set_language
 
 EXIT_USAGE = 2
 
@@ -25,9 +26,12 @@ class UserError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gridxl",
-        description="网格化服务管理考核 → 自动计分的 Excel 工作簿。Score grid-governance assessments exactly as Excel would.",
-        epilog="Run `gridxl COMMAND --help` for the options of each command.")
+        description=_("网格化服务管理考核 → 自动计分的 Excel 工作簿。Score grid-governance assessments exactly as Excel would."),
+        epilog=_("Run `gridxl COMMAND --help` for the options of each command."))
     parser.add_argument("--version", action="version", version=f"gridxl {__version__}")
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help=_("language of messages and help: zh (default) or en; an English locale "
+                               "(LANG=en_US.UTF-8) also gives English"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
@@ -46,7 +50,18 @@ def _expected_errors():
             IsADirectoryError, PermissionError)
 
 
+def _language_option(argv: list[str]) -> str | None:
+    """--lang before the parser is built: its help texts are made in that language."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    set_language(_language_option(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -55,13 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except _expected_errors() as exc:
-        print(f"gridxl {args.command}: error: {exc}", file=sys.stderr)
+        print(_("gridxl {command}: error: {message}").format(command=args.command, message=exc), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `gridxl show … | head`
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print(f"gridxl {args.command}: interrupted; nothing was written over", file=sys.stderr)
+        print(_("gridxl {command}: interrupted; nothing was written over").format(command=args.command),
+              file=sys.stderr)
         return 130
 
 

@@ -37,23 +37,20 @@ from .inputs import InputError
 from .outputs import FORMULA_STARTS, OutputError, atomic_path, write_table
 
 # -- periods -------------------------------------------------------------------
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_HALF = re.compile(r"^(\d{4})-H([12])$")
-_YEAR = re.compile(r"^(\d{4})$")
+from .periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
+from .periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
+
 _NAME = re.compile(r"^[\w\u3400-\u9fff（）()-]+$")
-_QUARTER_NAMES = "一二三四"
-PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022, or a name such as 2022-年终"
+PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022 or 2022-年终"
 
 
-def check_period(name: str, what: str = "--period") -> str:
-    """The period name if it can name a store file; an InputError naming ``what`` otherwise."""
-    name = (name or "").strip()
+def check_period(name: str, what: str = "--period", scheme: Scheme | None = None) -> str:
+    """The period name if it can name a store file and is one of the period forms (the scheme's, when
+    given: see :mod:`gridxl.periods`); an InputError naming ``what`` otherwise."""
+    name = normalise(name)
     if not name or not _NAME.match(name) or name.startswith("-"):
         raise InputError(f"{what} {name!r}: expected {PERIOD_FORMATS} (letters, digits, - only)")
-    if re.match(r"^\d{4}-\d{1,2}$", name) and not _MONTH.match(name):
-        raise InputError(f"{what} {name!r}: expected a month as YYYY-MM, 01 to 12 (e.g. 2022-11)")
-    return name
+    return check_period_form(name, what, scheme)
 
 
 def month_of(name: str) -> tuple[int, int] | None:
@@ -74,21 +71,6 @@ def period_sort_key(name: str):
     return (int(m.group(1)) if m else 9999, 1, 0, 0, name)
 
 
-def period_text(name: str | None) -> str:
-    """2022-11 -> 2022年11月, 2022-Q1 -> 2022年第一季度, 2022-H2 -> 2022年下半年, 2022 -> 2022年."""
-    if not name:
-        return "本期"
-    if m := _MONTH.match(name):
-        return f"{m.group(1)}年{int(m.group(2))}月"
-    if m := _QUARTER.match(name):
-        return f"{m.group(1)}年第{_QUARTER_NAMES[int(m.group(2)) - 1]}季度"
-    if m := _HALF.match(name):
-        return f"{m.group(1)}年{'上' if m.group(2) == '1' else '下'}半年"
-    if m := _YEAR.match(name):
-        return f"{m.group(1)}年"
-    return name
-
-
 # -- the store -------------------------------------------------------------------
 class ResultStore:
     """Scored periods of one scheme in ``root/<scheme id>/<period>.csv``."""
@@ -106,7 +88,8 @@ class ResultStore:
             raise InputError(f"{self.root}: is a file, expected the results folder")
         if not self.dir.is_dir():
             return []
-        names = [p.stem for p in self.dir.glob("*.csv") if not p.name.startswith(".") and _NAME.match(p.stem)]
+        names = [p.stem for p in self.dir.glob("*.csv")
+                 if not p.name.startswith(".") and _NAME.match(p.stem) and form_of(p.stem)]
         return sorted(names, key=period_sort_key)
 
     def months(self) -> list[str]:
@@ -290,7 +273,7 @@ def streak_events(streak_rows: pd.DataFrame, rule: StreakRule = StreakRule()) ->
 
 
 # -- composites over periods (seed 003) ----------------------------------------------
-def parse_weights(text: str, what: str = "--weights") -> list[tuple[str, float]]:
+def parse_weights(text: str, what: str = "--weights", scheme: Scheme | None = None) -> list[tuple[str, float]]:
     """``2022-H1=40%,2022-年终=60%`` -> [("2022-H1", 0.4), ("2022-年终", 0.6)]; weights must add up to 100%."""
     parts = [p.strip() for p in re.split(r"[,，;；]", text or "") if p.strip()]
     out: list[tuple[str, float]] = []
@@ -298,7 +281,7 @@ def parse_weights(text: str, what: str = "--weights") -> list[tuple[str, float]]
         if "=" not in part:
             raise InputError(f"{what} {part!r}: expected PERIOD=WEIGHT, e.g. 2022-H1=40%")
         name, raw = (s.strip() for s in part.split("=", 1))
-        check_period(name, what)
+        name = check_period(name, what, scheme)
         percent = raw.endswith("%")
         try:
             weight = float(raw.rstrip("%"))

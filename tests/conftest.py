@@ -6,6 +6,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The suite asserts gridxl's messages in English (the msgids): an English locale for this process and every
+# gridxl it starts.  tests/test_i18n.py clears it to check that Chinese is the default.
+import os as _os  # noqa: E402
+
+_os.environ["LANGUAGE"] = "en"
+
 SAMPLES = ROOT / "gridxl" / "samples"
 DATA = Path(__file__).resolve().parent / "data"
 

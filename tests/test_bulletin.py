@@ -231,7 +231,7 @@ def test_title_issuer_and_date(document):
     texts = paragraphs(document)
     assert texts[0] == "渝水区平安渝水建设领导小组办公室"
     assert texts[1] == "关于2022年11月渝水区综治信息平台运行情况考核结果的通报"
-    assert texts[2] == "各乡镇（街道）："
+    assert texts[2] == "各乡镇（街道、办事处）综治中心，区平安渝水建设领导小组各成员单位："  # seed 004's 主送
     assert "2022年12月1日" in texts
 
 

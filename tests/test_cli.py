@@ -51,7 +51,7 @@ def test_score_reads_chinese_labels_and_writes_xlsx(tmp_path):
     src = tmp_path / "导出.csv"
     labelled.to_csv(src, index=False)
     out = tmp_path / "scores.xlsx"
-    r = run("score", "yushui-2022", src, "-o", out)
+    r = run("score", "yushui-2022", src, "-o", out, "--keys")  # xlsx headers are labels unless --keys
     assert r.returncode == 0, r.stderr
     ws = openpyxl.load_workbook(out).active
     header = [c.value for c in ws[1]]

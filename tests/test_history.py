@@ -229,7 +229,8 @@ def test_rank_movement():
 # -- periods ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name,text", [
     ("2022-11", "2022年11月"), ("2022-01", "2022年1月"), ("2022-Q3", "2022年第三季度"), ("2022-H1", "2022年上半年"),
-    ("2022-H2", "2022年下半年"), ("2022", "2022年"), ("2022-年终", "2022-年终"), (None, "本期"),
+    ("2022-H2", "2022年下半年"), ("2022", "2022年"), ("2022-年终", "2022年年终"), ("2022-系统自评", "2022年系统自评"),
+    (None, "本期"),
 ])
 def test_period_text(name, text):
     assert period_text(name) == text
@@ -308,21 +309,25 @@ def test_history_command_over_three_months(tmp_path):
 
 
 def test_history_composite_command(tmp_path):
-    results = tmp_path / "results"
+    """Seed 003 (六角亭, an annual scheme): 半年 40% + 年终 60%; a monthly scheme refuses such periods."""
+    results, sample = tmp_path / "results", SAMPLES / "liujiaoting.csv"
     for period in ("2022-H1", "2022-年终"):
-        assert run("history", "yushui-2022", results, "--add", YUSHUI, "--period", period).returncode == 0
-    r = run("history", "yushui-2022", results, "--weights", "2022-H1=40%,2022-年终=60%")
+        assert run("history", "liujiaoting", results, "--add", sample, "--period", period).returncode == 0
+    r = run("history", "liujiaoting", results, "--weights", "2022-H1=40%,2022-年终=60%")
     assert r.returncode == 0, r.stderr
-    # the same totals in both: 0.4 × 74.25 + 0.6 × 74.25 = 29.7 + 44.55 = 74.25
     assert "综合得分（2022-H1 40%，2022-年终 60%）" in r.stdout
-    assert "   17  通洲办  74.25  74.25  -> 74.25" in r.stdout
+    # the same totals in both: 0.4 × t + 0.6 × t = t, for each of the 8 managers
+    lines = [line.split() for line in r.stdout.splitlines() if "->" in line]
+    assert len(lines) == 8 and all(parts[2] == parts[3] == parts[5] for parts in lines)
+    monthly = run("history", "yushui-2022", results, "--add", YUSHUI, "--period", "2022-H1")
+    assert monthly.returncode == 2 and "is assessed monthly" in monthly.stderr
 
 
 @pytest.mark.parametrize("args,message", [
     (["--add", str(YUSHUI)], "--add needs --period"),
     (["--period", "2022-11"], "--period is for --add"),
     (["--margin", "多"], "--margin '多': expected points"),
-    (["--weights", "2022-H1=40%"], "add up to 40%"),
+    (["--weights", "2022-11=40%"], "add up to 40%"),  # a monthly scheme: months
     (["-o", "h.csv"], "expected a name ending in .xlsx"),
     (["--bottom", "0"], "--bottom 0: expected 1 or more"),
 ])

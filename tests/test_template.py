@@ -85,7 +85,7 @@ def test_sheets_a_clerk_recognises(tmp_path):
         assert ws.freeze_panes == "C5"
         assert ws.protection.sheet and not ws.protection.password
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
-        assert ws.print_title_rows == "$1:$4"
+        assert ws.print_title_rows == "$3:$4"  # bands and headers repeat; the title prints once, never cut
     # inputs unlocked and validated, formulas locked, scores shown with two decimals
     assert inputs["C5"].protection.locked is False and inputs["B5"].protection.locked is False
     assert scores["C5"].protection.locked is True and scores["C5"].number_format == "0.00"

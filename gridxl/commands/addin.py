@@ -27,6 +27,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from ..i18n import _
 from .. import __version__
 from ..core import get_scheme, score_frame
 from ..core.expr import Refs
@@ -45,21 +46,21 @@ _PAYLOAD_RE = re.compile(r'^_PAYLOAD = \(\n(?:    "[A-Za-z0-9+/=]*"\n)*\)\n', re
 
 def register(sub):
     p = sub.add_parser(
-        "addin", help="install the GRID_* Excel functions (xlwings, xlwings Lite); the UDF demo workbook",
-        description="Without options: print what classic xlwings (Windows Excel) and xlwings Lite (Excel 365, "
+        "addin", help=_("install the GRID_* Excel functions (xlwings, xlwings Lite); the UDF demo workbook"),
+        description=_(("Without options: print what classic xlwings (Windows Excel) and xlwings Lite (Excel 365, "
                     "Excel on the web) need to run the GRID_* functions. --out DIR writes it: xlwings.conf, a "
                     "starter workbook with an xlwings.conf sheet, and the xlwings Lite bundle lite/main.py + "
                     "lite/requirements.txt. --demo FILE writes a workbook whose score cells use GRID_* on a "
                     "scheme's sample data. WPS does not run xlwings: use `gridxl template` there. "
-                    "Step by step: docs/addin.md.")
-    p.add_argument("--out", metavar="DIR", help="write the add-in files into DIR (created if missing)")
-    p.add_argument("--lite", metavar="DIR", help="write only the xlwings Lite bundle (main.py, requirements.txt) "
-                                                 "into DIR; `--lite udfs/lite` refreshes the committed one")
-    p.add_argument("--demo", metavar="FILE.xlsx", help="write the GRID_* demo workbook to this file")
+                    "Step by step: docs/addin.md.")))
+    p.add_argument("--out", metavar="DIR", help=_("write the add-in files into DIR (created if missing)"))
+    p.add_argument("--lite", metavar="DIR", help=_(("write only the xlwings Lite bundle (main.py, requirements.txt) "
+                                                 "into DIR; `--lite udfs/lite` refreshes the committed one")))
+    p.add_argument("--demo", metavar="FILE.xlsx", help=_("write the GRID_* demo workbook to this file"))
     p.add_argument("--scheme", default=DEMO_SCHEME,
                    help=f"the scheme of the demo workbook (needs gridxl/samples/<id>.csv; default {DEMO_SCHEME})")
-    p.add_argument("--python", help="the Python that Excel should start (Interpreter_Win); default: this Python on "
-                                           "Windows, else `python`")
+    p.add_argument("--python", help=_(("the Python that Excel should start (Interpreter_Win); default: this Python on "
+                                           "Windows, else `python`")))
     p.set_defaults(func=cmd_addin)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..i18n import _
 from ..core import REGISTRY, builtin_paths, get_scheme, kinds_by_category, score_frame
 from ..core.scoring import integer_columns
 from ..core.excel_math import format_number
@@ -13,39 +14,41 @@ from ..outputs import write_table
 
 
 def register(sub):
-    p = sub.add_parser("schemes", help="list the built-in schemes")
+    p = sub.add_parser("schemes", help=_("list the built-in schemes"))
     p.set_defaults(func=cmd_schemes)
 
-    p = sub.add_parser("show", help="a scheme's indicators, points, rule text and inputs")
-    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
+    p = sub.add_parser("show", help=_("a scheme's indicators, points, rule text and inputs"))
+    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("fields", help="the input fields a scheme needs (column keys and Chinese labels)")
+    p = sub.add_parser("fields", help=_("the input fields a scheme needs (column keys and Chinese labels)"))
     p.add_argument("scheme")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_fields)
 
-    p = sub.add_parser("kinds", help="the rule kinds and their parameters")
+    p = sub.add_parser("kinds", help=_("the rule kinds and their parameters"))
     p.set_defaults(func=cmd_kinds)
 
-    p = sub.add_parser("lint", help="what the scheme (and its seed) leaves ambiguous or inconsistent")
-    p.add_argument("scheme", nargs="+", help="scheme id(s) or files; `all` for every built-in scheme")
-    p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    p = sub.add_parser("lint", help=_("what the scheme (and its seed) leaves ambiguous or inconsistent"))
+    p.add_argument("scheme", nargs="+", help=_("scheme id(s) or files; `all` for every built-in scheme"))
+    p.add_argument("--strict", action="store_true", help=_("exit 1 when there are warnings"))
     p.set_defaults(func=cmd_lint)
 
-    p = sub.add_parser("score", help="score a table of units (CSV or xlsx) into CSV or xlsx",
-                       description="Score every unit of INPUT. Columns may be field keys or their Chinese "
+    p = sub.add_parser("score", help=_("score a table of units (CSV or xlsx) into CSV or xlsx"),
+                       description=_(("Score every unit of INPUT. Columns may be field keys or their Chinese "
                                    "labels (see `gridxl fields SCHEME`). Output: unit, one column per indicator, "
                                    "total, rank (competition), rank_dense (中国式), grade/stars/flags where the "
-                                   "scheme has them.")
+                                   "scheme has them.")))
     p.add_argument("scheme")
-    p.add_argument("input", help="the units' inputs: .csv or .xlsx")
-    p.add_argument("-o", "--output", required=True, help="where to write the scores: .csv or .xlsx")
-    p.add_argument("--subunits", help="per-grid inputs for schemes that average grids (.csv/.xlsx)")
-    p.add_argument("--ballots", help="民主评议 marks for schemes with ballots: one row per mark "
-                                     "(ballot, type, unit, mark); void ballots are dropped")
-    p.add_argument("--sheet", help="the input sheet of an xlsx file (default 录入, else the first)")
-    p.add_argument("--explain", action="store_true", help="add the derivation of each score in words and numbers")
+    p.add_argument("input", help=_("the units' inputs: .csv or .xlsx"))
+    p.add_argument("-o", "--output", required=True, help=_("where to write the scores: .csv or .xlsx"))
+    p.add_argument("--subunits", help=_("per-grid inputs for schemes that average grids (.csv/.xlsx)"))
+    p.add_argument("--ballots", help=_(("民主评议 marks for schemes with ballots: one row per mark "
+                                     "(ballot, type, unit, mark); void ballots are dropped")))
+    p.add_argument("--sheet", help=_("the input sheet of an xlsx file (default 录入, else the first)"))
+    p.add_argument("--explain", action="store_true", help=_("add the derivation of each score in words and numbers"))
+    from ..reports.labels import add_options
+    add_options(p)
     p.set_defaults(func=cmd_score)
 
 
@@ -143,13 +146,21 @@ def cmd_lint(args):
 
 
 def cmd_score(args):
+    from ..progress import Stages, large_file, wanted
     s = get_scheme(args.scheme)
-    frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
-    result = score_frame(s, frame, subunits, explain=args.explain)
-    table = integer_columns(result.table)
-    if args.explain:
-        for ind in s.indicators:
-            table[f"explain_{ind.key}"] = result.explain[ind.key]
-    write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
+    with Stages("评分", ["读取", "计分", "写出"], wanted(large_file(args.input, args.subunits))) as bar:
+        bar("读取")
+        frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
+        bar("计分")
+        result = score_frame(s, frame, subunits, explain=args.explain)
+        table = integer_columns(result.table)
+        if args.explain:
+            for ind in s.indicators:
+                table[f"explain_{ind.key}"] = result.explain[ind.key]
+        bar("写出")
+        from ..reports.labels import labelled, wants_labels
+        if wants_labels(args.output, args.keys, args.labels):
+            table = labelled(table, s)
+        write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
     print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
     return 0

@@ -5,61 +5,71 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from ..i18n import _
 from .. import history as h
 from ..core import get_scheme, score_frame
 from ..history import ResultStore, check_period
 from ..inputs import InputError, read_scheme_inputs
 from ..outputs import OutputError, refuse_overwrite
+from ..progress import Stages, large_file, wanted
 
 
 def register(sub):
     p = sub.add_parser(
-        "bulletin", help="a draft monthly bulletin (通报) as .docx, optionally .xlsx",
-        description="Score INPUT and write a bulletin in the shape of seed 004: district figures per indicator, "
-                    "units below standard (scored less than the indicator's full points), the ranking table with "
-                    "every score and total, and a bar chart of totals.")
-    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
-    p.add_argument("input", help="the units' inputs: .csv or .xlsx")
-    p.add_argument("-o", "--output", required=True, help="the bulletin: a .docx file")
-    p.add_argument("--xlsx", help="also write the ranking table with a native bar chart to this .xlsx")
-    p.add_argument("--period", help="the period, e.g. 2022-11 (needed with --previous and --store)")
+        "bulletin", help=_("a draft monthly bulletin (通报) as .docx, optionally .xlsx"),
+        description=_("Score INPUT and write a bulletin in the shape of seed 004: 主送, purpose sentence, district "
+                      "figures per indicator, units below standard (scored less than the indicator's full points), "
+                      "the ranking table with every score and total, a bar chart of totals, 存在的问题, 工作要求, "
+                      "signature and the 印发 line."))
+    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
+    p.add_argument("input", help=_("the units' inputs: .csv or .xlsx"))
+    p.add_argument("-o", "--output", required=True, help=_("the bulletin: a .docx file"))
+    p.add_argument("--xlsx", help=_("also write the ranking table with a native bar chart to this .xlsx"))
+    p.add_argument("--period", help=_("the period, e.g. 2022-11 (needed with --previous and --store)"))
     p.add_argument("--previous", metavar="DIR",
-                   help="results folder: show rank movement (↑/↓/–) against the stored period before --period")
-    p.add_argument("--store", metavar="DIR", help="also store this period's results in the results folder")
-    p.add_argument("--replace", action="store_true", help="with --store: replace the period if already stored")
-    p.add_argument("--subunits", help="per-grid inputs for schemes that average grids (.csv/.xlsx)")
-    p.add_argument("--sheet", help="the input sheet of an xlsx file")
-    p.add_argument("--issuer", help="the issuing office, printed at the top and above the date")
-    p.add_argument("--date", help="the date of issue, YYYY-MM-DD (default: today)")
-    p.add_argument("--title", help="the title (default: 关于<period><scheme name>结果的通报)")
-    p.add_argument("--area", default="全区", help="what the whole is called in the figures: 全区 (default), 全乡, 全社区 …")
+                   help=_("results folder: show rank movement (↑/↓/–) against the stored period before --period"))
+    p.add_argument("--store", metavar="DIR", help=_("also store this period's results in the results folder"))
+    p.add_argument("--replace", action="store_true", help=_("with --store: replace the period if already stored"))
+    p.add_argument("--subunits", help=_("per-grid inputs for schemes that average grids (.csv/.xlsx)"))
+    p.add_argument("--sheet", help=_("the input sheet of an xlsx file"))
+    p.add_argument("--issuer", help=_("the issuing office, printed at the top and above the date"))
+    p.add_argument("--date", help=_("the date of issue, YYYY-MM-DD (default: today)"))
+    p.add_argument("--title", help=_("the title (default: 关于<period><scheme name>结果的通报)"))
+    p.add_argument("--area", default="全区", help=_("what the whole is called in the figures: 全区 (default), 全乡, 全社区 …"))
+    p.add_argument("--to", help=_("主送: the units addressed (default: the scheme's [bulletin] to, else 各<unit>：)"))
+    p.add_argument("--purpose", help=_("the purpose clause before 现将……通报如下 (default: the scheme's [bulletin] purpose)"))
+    p.add_argument("--source", help=_("where the data come from, printed as （数据来源于SOURCE）"))
+    p.add_argument("--requirements", metavar="FILE",
+                   help=_("三、工作要求: a text file, one paragraph per line (default: a marked placeholder)"))
+    p.add_argument("--draft", action="store_true",
+                   help=_("attach the draft notice (生成初稿，请核对) to the title as a Word comment"))
     p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser(
-        "history", help="results over many periods: store a period, streaks, composites, averages, trends",
-        description="Read the results folder DIR/<scheme id>/<period>.csv. Reports the streak rule of seed 000 "
+        "history", help=_("results over many periods: store a period, streaks, composites, averages, trends"),
+        description=_(("Read the results folder DIR/<scheme id>/<period>.csv. Reports the streak rule of seed 000 "
                     "(bottom 2 for 3 months running and below the average -> 约谈; 6 months -> 年终一票否决), "
                     "rank movement, quarterly and annual averages and, with --weights, a composite over named "
-                    "periods (seed 003: 2022-H1=40%,2022-年终=60%).")
+                    "periods (seed 003: 2022-H1=40%,2022-年终=60%).")))
     p.add_argument("scheme")
-    p.add_argument("dir", help="the results folder")
-    p.add_argument("--add", metavar="INPUT", help="score INPUT and store it as --period first")
-    p.add_argument("--period", help="with --add: the period it is, e.g. 2022-11, 2022-H1, 2022-年终")
-    p.add_argument("--replace", action="store_true", help="with --add: replace the period if already stored")
-    p.add_argument("--subunits", help="with --add: per-grid inputs (.csv/.xlsx)")
-    p.add_argument("--sheet", help="with --add: the input sheet of an xlsx file")
-    p.add_argument("-o", "--output", help="write the tables and a trend chart per unit to this .xlsx")
+    p.add_argument("dir", help=_("the results folder"))
+    p.add_argument("--add", metavar="INPUT", help=_("score INPUT and store it as --period first"))
+    p.add_argument("--period", help=_("with --add: the period it is, e.g. 2022-11, 2022-H1, 2022-年终"))
+    p.add_argument("--replace", action="store_true", help=_("with --add: replace the period if already stored"))
+    p.add_argument("--subunits", help=_("with --add: per-grid inputs (.csv/.xlsx)"))
+    p.add_argument("--sheet", help=_("with --add: the input sheet of an xlsx file"))
+    p.add_argument("-o", "--output", help=_("write the tables and a trend chart per unit to this .xlsx"))
     p.add_argument("--margin", default="0",
-                   help="明显低于平均值: points below the month's average (5), or a share of it (10%%); default 0")
-    p.add_argument("--bottom", type=int, default=2, help="排名后 N 位 (default 2)")
-    p.add_argument("--warn-months", type=int, default=3, help="months running for 约谈 (default 3)")
-    p.add_argument("--veto-months", type=int, default=6, help="months running for 一票否决 (default 6)")
-    p.add_argument("--weights", help="composite over named periods, e.g. 2022-H1=40%%,2022-年终=60%%")
+                   help=_("明显低于平均值: points below the month's average (5), or a share of it (10%%); default 0"))
+    p.add_argument("--bottom", type=int, default=2, help=_("排名后 N 位 (default 2)"))
+    p.add_argument("--warn-months", type=int, default=3, help=_("months running for 约谈 (default 3)"))
+    p.add_argument("--veto-months", type=int, default=6, help=_("months running for 一票否决 (default 6)"))
+    p.add_argument("--weights", help=_("composite over named periods, e.g. 2022-H1=40%%,2022-年终=60%%"))
     p.set_defaults(func=cmd_history)
 
 
 def _date_text(text: str | None) -> str | None:
-    from ..bulletin import chinese_date
+    from ..reports.bulletin_text import chinese_date
     if not text:
         return None
     try:
@@ -69,7 +79,10 @@ def _date_text(text: str | None) -> str | None:
 
 
 def cmd_bulletin(args):
-    from ..bulletin import build_bulletin, write_docx, write_xlsx
+    from ..bulletin import build_bulletin
+    from ..reports.bulletin_docx import write_docx
+    from ..reports.bulletin_text import BulletinForm, read_requirements
+    from ..reports.bulletin_xlsx import write_xlsx
     from ..charts import ChartError
     from ..cli import UserError
 
@@ -77,38 +90,49 @@ def cmd_bulletin(args):
         raise OutputError(f"{args.output}: the bulletin is a Word file; give a name ending in .docx")
     if args.xlsx and Path(args.xlsx).suffix.lower() != ".xlsx":
         raise OutputError(f"{args.xlsx}: --xlsx expects a name ending in .xlsx")
-    inputs = [args.input, args.subunits]
+    inputs = [args.input, args.subunits, args.requirements]
     refuse_overwrite(args.output, inputs)
     if args.xlsx:
         refuse_overwrite(args.xlsx, inputs + [args.output])
     if (args.previous or args.store) and not args.period:
         raise InputError("--previous and --store need --period (e.g. --period 2022-11)")
-    period = check_period(args.period) if args.period else None
     date = _date_text(args.date)
+    requirements = read_requirements(args.requirements) if args.requirements else None
     scheme = get_scheme(args.scheme)
+    period = check_period(args.period, scheme=scheme) if args.period else None
     store = ResultStore(args.store, scheme) if args.store else None
     if store is not None and store.path(period).exists() and not args.replace:
         raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
-    frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
-    previous = previous_period = None
-    if args.previous:
-        history = ResultStore(args.previous, scheme)
-        previous_period = history.previous(period)
-        if previous_period is None:
-            print(f"gridxl bulletin: note: no period before {period} in {history.dir}; no rank movement shown",
-                  file=sys.stderr)
-        else:
-            previous = history.load(previous_period)
-    b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
-                       area=args.area)
-    try:
-        write_docx(b, args.output, title=args.title, issuer=args.issuer, date=date, inputs=inputs)
-    except ChartError as exc:
-        raise UserError(f"{args.output}: not written: {exc}") from None
-    print(f"bulletin of {len(b.ranking)} {scheme.unit} ({scheme.id}) -> {args.output}", file=sys.stderr)
-    if args.xlsx:
-        write_xlsx(b, args.xlsx, inputs=inputs)
-        print(f"ranking table and chart -> {args.xlsx}", file=sys.stderr)
+    stages = ["读取", "计分", "写通报"] + (["写表格"] if args.xlsx else [])
+    with Stages("通报", stages, wanted(large_file(args.input, args.subunits))) as bar:
+        bar("读取")
+        frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
+        previous = previous_period = None
+        if args.previous:
+            history = ResultStore(args.previous, scheme)
+            previous_period = history.previous(period)
+            if previous_period is None:
+                print(f"gridxl bulletin: note: no period before {period} in {history.dir}; no rank movement shown",
+                      file=sys.stderr)
+            else:
+                previous = history.load(previous_period)
+        bar("计分")
+        b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
+                           area=args.area)
+        bar("写通报")
+        try:
+            form = BulletinForm(title=args.title, issuer=args.issuer, date=date, to=args.to, purpose=args.purpose,
+                                source=args.source, requirements=requirements, draft=args.draft)
+            write_docx(b, args.output, form, inputs=inputs)
+        except ChartError as exc:
+            raise UserError(f"{args.output}: not written: {exc}") from None
+        print(_("bulletin of {n} {unit} ({scheme}) -> {path}").format(n=len(b.ranking), unit=scheme.unit,
+                                                                     scheme=scheme.id, path=args.output),
+              file=sys.stderr)
+        if args.xlsx:
+            bar("写表格")
+            write_xlsx(b, args.xlsx, inputs=inputs)
+            print(_("ranking table and chart -> {path}").format(path=args.xlsx), file=sys.stderr)
     if store is not None:
         path = store.save(period, b.result.table, replace=args.replace, inputs=inputs)
         print(f"stored {period} -> {path}", file=sys.stderr)
@@ -134,7 +158,7 @@ def cmd_history(args):
     if args.add:
         if not args.period:
             raise InputError("--add needs --period (e.g. --period 2022-11)")
-        period = check_period(args.period)
+        period = check_period(args.period, scheme=scheme)
         if store.path(period).exists() and not args.replace:
             raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
         frame, subunits = read_scheme_inputs(scheme, args.add, args.subunits, args.sheet)
@@ -149,7 +173,7 @@ def cmd_history(args):
             raise InputError(f"{name} {value}: expected 1 or more")
     margin, relative = _margin(args.margin)
     rule = h.StreakRule(args.bottom, args.warn_months, args.veto_months, margin, relative)
-    weights = h.parse_weights(args.weights) if args.weights else None
+    weights = h.parse_weights(args.weights, scheme=scheme) if args.weights else None
     if args.output and Path(args.output).suffix.lower() != ".xlsx":
         raise OutputError(f"{args.output}: expected a name ending in .xlsx")
     report = h.HistoryReport(scheme, store, rule, weights)

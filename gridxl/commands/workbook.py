@@ -4,51 +4,58 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..i18n import _
 from ..cli import UserError
 from ..core import get_scheme
 from ..inputs import InputError, read_table
+from ..history import check_period
 from ..outputs import OutputError, refuse_overwrite, write_table
+from ..progress import LARGE_ROWS, Stages, large_file, wanted
+
+TEMPLATE_STAGES = ["布局", "写入工作簿", "计算公式", "写入计算结果"]
 
 
 def register(sub):
     p = sub.add_parser(
-        "template", help="a template workbook that scores itself (录入/评分/汇总)",
-        description="Write an .xlsx a clerk fills in: 说明, 录入 (inputs with validation), 评分 (one formula per "
+        "template", help=_("a template workbook that scores itself (录入/评分/汇总)"),
+        description=_(("Write an .xlsx a clerk fills in: 说明, 录入 (inputs with validation), 评分 (one formula per "
                     "indicator, total, rank, 中国式排名, grade), 汇总 (sorted ranking, chart). Formula cells are "
-                    "locked, sheets protected without a password.")
-    p.add_argument("scheme", help="built-in id (see `gridxl schemes`) or a .toml scheme file")
-    p.add_argument("-o", "--output", required=True, help="the template to write (.xlsx)")
-    p.add_argument("--period", help="the period shown in the titles: 2026-11, 2026-Q3, 2026 …")
-    p.add_argument("--units", help="unit names, one per line (.txt) or a column of a .csv/.xlsx: one row each")
-    p.add_argument("--data", help="prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)")
-    p.add_argument("--subunits", help="per-grid inputs to prefill, for schemes that average grids")
-    p.add_argument("--sheet", help="the sheet of an --data .xlsx (default 录入, else the first)")
+                    "locked, sheets protected without a password.")))
+    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
+    p.add_argument("-o", "--output", required=True, help=_("the template to write (.xlsx)"))
+    p.add_argument("--period", help=_("the period shown in the titles: 2026-11, 2026-Q3, 2026 …"))
+    p.add_argument("--units", help=_("unit names, one per line (.txt) or a column of a .csv/.xlsx: one row each"))
+    p.add_argument("--data", help=_("prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)"))
+    p.add_argument("--subunits", help=_("per-grid inputs to prefill, for schemes that average grids"))
+    p.add_argument("--sheet", help=_("the sheet of an --data .xlsx (default 录入, else the first)"))
     p.add_argument("--formulas", choices=("native", "udf"), default="native",
-                   help="native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in")
-    p.add_argument("--rows", type=int, help="unit rows (default: one per unit given, else 30)")
-    p.add_argument("--subunit-rows", type=int, help="grid rows for schemes that average grids (default 10 per unit)")
+                   help=_("native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in"))
+    p.add_argument("--rows", type=int, help=_("unit rows (default: one per unit given, else 30)"))
+    p.add_argument("--subunit-rows", type=int, help=_("grid rows for schemes that average grids (default 10 per unit)"))
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser(
-        "recalc", help="recompute every formula of a workbook headlessly, keeping formulas and formats",
-        description="Recompute FILE (native formulas and GRID_* functions) and write OUT with the formulas, "
+        "recalc", help=_("recompute every formula of a workbook headlessly, keeping formulas and formats"),
+        description=_(("Recompute FILE (native formulas and GRID_* functions) and write OUT with the formulas, "
                     "validation, merges and formats kept and the computed values cached, so viewers that do not "
-                    "calculate (pandas, phone previews) show the numbers. FILE is never written to.")
-    p.add_argument("file", help="the workbook (.xlsx)")
-    p.add_argument("-o", "--output", required=True, help="where to write the recalculated workbook (.xlsx)")
-    p.add_argument("--export", help="also write the scores of a gridxl template as .csv/.xlsx (as `gridxl score`)")
+                    "calculate (pandas, phone previews) show the numbers. FILE is never written to.")))
+    p.add_argument("file", help=_("the workbook (.xlsx)"))
+    p.add_argument("-o", "--output", required=True, help=_("where to write the recalculated workbook (.xlsx)"))
+    p.add_argument("--export", help=_("also write the scores of a gridxl template as .csv/.xlsx (as `gridxl score`)"))
     p.add_argument("--engine", choices=("auto", "columns", "formulas"), default="auto",
-                   help="columns: the fast engine; formulas: the formulas package (slow, any workbook); "
-                        "auto (default): columns, falling back to formulas")
+                   help=_(("columns: the fast engine; formulas: the formulas package (slow, any workbook); "
+                        "auto (default): columns, falling back to formulas")))
+    from ..reports.labels import add_options
+    add_options(p, "--export")
     p.set_defaults(func=cmd_recalc)
 
     p = sub.add_parser(
-        "check", help="list every problem of a filled template by sheet and cell (exit 1 when any)",
-        description="Text or full-width digits in number cells, negatives, a numerator above its denominator, "
-                    "rates out of range, blanks, units added or removed, formula cells overwritten or changed.")
-    p.add_argument("file", help="a template made by `gridxl template` and filled in")
-    p.add_argument("--scheme", help="check against this scheme instead of the one recorded in the file")
-    p.add_argument("--units", help="the expected unit names (.txt/.csv/.xlsx), if the template did not record them")
+        "check", help=_("list every problem of a filled template by sheet and cell (exit 1 when any)"),
+        description=_(("Text or full-width digits in number cells, negatives, a numerator above its denominator, "
+                    "rates out of range, blanks, units added or removed, formula cells overwritten or changed.")))
+    p.add_argument("file", help=_("a template made by `gridxl template` and filled in"))
+    p.add_argument("--scheme", help=_("check against this scheme instead of the one recorded in the file"))
+    p.add_argument("--units", help=_("the expected unit names (.txt/.csv/.xlsx), if the template did not record them"))
     p.set_defaults(func=cmd_check)
 
 
@@ -65,6 +72,8 @@ def cmd_template(args):
     scheme = get_scheme(args.scheme)
     data = subunits = units = None
     inputs = [p for p in (args.data, args.subunits, args.units) if p]
+    if args.period:
+        args.period = check_period(args.period, scheme=scheme)
     try:
         refuse_overwrite(args.output, inputs)
         if args.data:
@@ -81,8 +90,11 @@ def cmd_template(args):
                 raise InputError(f"{args.units}: no unit names found")
         if args.rows is not None and args.rows < 1:
             raise UserError("--rows must be at least 1")
-        plan = build_template(scheme, args.output, formulas=args.formulas, units=units, rows=args.rows, data=data,
-                              subunits=subunits, subunit_rows=args.subunit_rows, period=args.period, inputs=inputs)
+        n = args.rows or (len(data) if data is not None else len(units) if units else 0)
+        with Stages("生成模板", TEMPLATE_STAGES, wanted(n >= LARGE_ROWS)) as bar:
+            plan = build_template(scheme, args.output, formulas=args.formulas, units=units, rows=args.rows,
+                                  data=data, subunits=subunits, subunit_rows=args.subunit_rows, period=args.period,
+                                  inputs=inputs, progress=bar)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     filled = f", {len(data)} prefilled" if data is not None else f", {len(units)} named" if units else ""
@@ -104,11 +116,20 @@ def cmd_recalc(args):
                 raise UserError("--export and -o must be different files")
             if Path(args.export).suffix.lower() not in (".csv", ".xlsx"):
                 raise UserError(f"{args.export}: expected a .csv or .xlsx name for the scores")
-        result = recalculate(args.file, engine=args.engine)
-        table = scores_table(result) if args.export else None
-        write_recalculated(result, args.output)
-        if table is not None:
-            write_table(table, args.export, inputs=[args.file, args.output])
+        with Stages("重新计算", ["计算公式", "写入工作簿"] + (["导出得分"] if args.export else []),
+                    wanted(large_file(args.file))) as bar:
+            bar("计算公式")
+            result = recalculate(args.file, engine=args.engine)
+            table = scores_table(result) if args.export else None
+            bar("写入工作簿")
+            write_recalculated(result, args.output)
+            if table is not None:
+                bar("导出得分")
+                from ..excel.template import read_layout, scheme_of
+                from ..reports.labels import labelled, wants_labels
+                if wants_labels(args.export, args.keys, args.labels):
+                    table = labelled(table, scheme_of(read_layout(result.package)))
+                write_table(table, args.export, inputs=[args.file, args.output])
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     how = "columns engine" if result.engine == "columns" else f"formulas engine ({result.reason})" \
@@ -124,7 +145,9 @@ def cmd_check(args):
     from ..excel.check import check_workbook
 
     try:
-        result = check_workbook(args.file, scheme=args.scheme, units=args.units)
+        with Stages("检查", ["检查工作簿"], wanted(large_file(args.file))) as bar:
+            bar("检查工作簿")
+            result = check_workbook(args.file, scheme=args.scheme, units=args.units)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     for note in result.notes:

@@ -199,6 +199,31 @@ class Compiled:
         return IF(self.zero_guard, Text(""), value) if self.zero_guard is not None else value
 
 
+@dataclass(frozen=True)
+class BulletinSettings:
+    """[bulletin] in a scheme file: how the office's 通报 addresses and frames the results."""
+
+    to: str = ""  # 主送, e.g. 各乡镇（街道、办事处）综治中心，区……各成员单位：
+    purpose: str = ""  # the purpose clause before 现将……通报如下
+    source: str = ""  # 数据来源于……
+    issuer: str = ""  # 发文机关
+
+    @classmethod
+    def of(cls, data, where: str) -> "BulletinSettings":
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise SchemeError(f"{where}: [bulletin]: expected a table of texts (to, purpose, source, issuer)")
+        unknown = sorted(set(data) - {"to", "purpose", "source", "issuer"})
+        if unknown:
+            raise SchemeError(f"{where}: [bulletin]: unknown setting(s) {', '.join(unknown)}; "
+                              f"expected to, purpose, source, issuer")
+        for k, v in data.items():
+            if not isinstance(v, str):
+                raise SchemeError(f"{where}: [bulletin], field {k!r}: expected text")
+        return cls(**data)
+
+
 @dataclass
 class Scheme:
     id: str
@@ -219,6 +244,7 @@ class Scheme:
     ambiguities: list[str] = field(default_factory=list)
     description: str = ""
     ballots: "BallotConfig | None" = None
+    bulletin: BulletinSettings = BulletinSettings()
     path: str = "<scheme>"
     _compiled: dict[str, Compiled] | None = field(default=None, repr=False)
 
@@ -493,7 +519,8 @@ def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
         period=data.get("period", "monthly"), total_points=float(data.get("total_points", 100)),
         digits=int(data.get("digits", 2)), subunit=data.get("subunit"), sections=sections, grades=grades,
         flags=flags, stars=stars, ambiguities=list(data.get("ambiguities", [])),
-        description=data.get("description", ""), ballots=ballots, path=path)
+        description=data.get("description", ""), ballots=ballots,
+        bulletin=BulletinSettings.of(data.get("bulletin"), path), path=path)
     for ind in indicators:
         ind.scheme = scheme
         if ind.per_subunit and not scheme.subunit:

@@ -1937,8 +1937,10 @@ def excelmodel_values(pkg: Package) -> dict[str, dict[tuple[int, int], object]]:
     register_udfs()
     wanted = {s: set(pkg.cells(s).formulas) for s in pkg.sheet_names}
     names = {s.upper(): s for s in pkg.sheet_names}
-    model = formulas.ExcelModel().loads(str(pkg.path)).finish()
-    solution = model.calculate()
+    from ..progress import formulas_bar, large_file, wanted as bar_wanted
+    with formulas_bar(bar_wanted(large_file(pkg.path))):  # its own bar, through gridxl's terminal-only switch
+        model = formulas.ExcelModel().loads(str(pkg.path)).finish()
+        solution = model.calculate()
     out: dict[str, dict[tuple[int, int], object]] = {s: {} for s in pkg.sheet_names}
     for key, ranges in solution.items():
         m = _KEY.match(str(key))

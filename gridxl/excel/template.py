@@ -39,6 +39,8 @@ from ..core.excel_math import format_number
 from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text, parse
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
+from .clerk_text import clerk_text, condition_text
+from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
 from .recalc import quote_sheet
 
 FIRST_ROW = 5
@@ -261,7 +263,7 @@ class Plan:
                              points=None if ind.extra else ind.points))
         for ind in self.scheme.indicators:
             if ind.per_subunit and self._needs_measure(ind):
-                g.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列",
+                g.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列", hidden=True,
                              formula=self._measure_formula(ind, "subunit", g), number_format="0.0000"))
 
     # -- 评分 ----------------------------------------------------------------------------
@@ -303,7 +305,7 @@ class Plan:
             s.add(Column("flag", flag.key, flag.label, formula=self._flag_formula(flag)))
         for ind in self.scheme.indicators:
             if not ind.per_subunit and self._needs_measure(ind):
-                s.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列",
+                s.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列", hidden=True,
                              formula=self._measure_formula(ind, "unit", s), number_format="0.0000"))
         ties = s.add(Column("ties", "ties", "同分单位数", group="辅助列", hidden=True, number_format="0",
                             formula=lambda r: f'IF({t}{r}="",1,COUNTIF({tr},{t}{r}))'))
@@ -438,15 +440,19 @@ class Plan:
         if self.has_grade:
             mirrored.append(("grade", "grade", "等次", "General"))
         mirrored.append(("rank_dense", "rank_dense", "中国式排名", "0"))
+        if self.scheme.stars is not None:
+            mirrored.append(("stars", "stars", "星级", "0"))
         for role, key, header, fmt in mirrored:
             m.add(self._mirror(role, key, header, fmt))
         for c in s.columns:
             if c.role == "score":
                 m.add(self._mirror("score", c.key, c.header, "0.00", group=c.group, points=c.points))
+        for flag in self.scheme.flags:  # every result column of 评分 shows on 汇总
+            m.add(self._mirror("flag", flag.key, flag.label, "General"))
 
     def _mirror(self, role, key, header, fmt, group="", points=None) -> Column:
         m, s = self.summary, self.score
-        source = s.get(role, key) if role in ("score", "field") else s.get(role)
+        source = s.get(role, key) if role in ("score", "field", "flag") else s.get(role)
         src = self.span(s, source, m)
         row_col = m.get("row")
 
@@ -798,23 +804,6 @@ def _merge(ws, r1, c1, r2, c2, value, style):
 WIDE = 20  # more visible columns than this print across several pages, names repeated on each
 
 
-def _print_setup(ws, last_col: int, rows_repeat=True, name_cols: int = 2):
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1 if last_col <= WIDE else 0
-    ws.page_setup.fitToHeight = 0
-    if last_col > WIDE:
-        ws.print_title_cols = f"A:{col_letters(name_cols)}"
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    if rows_repeat:
-        ws.print_title_rows = f"1:{HEADER_ROWS}"
-
-
 def _protect(ws):
     """Protected without a password: locked (formula) cells cannot be typed over, widths can change."""
     ws.protection.sheet = True
@@ -824,16 +813,15 @@ def _protect(ws):
     ws.protection.selectUnlockedCells = False
 
 
-def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None):
+def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None, layout: bool = True):
     """Title, header rows, data rows, validation, widths, print setup of one table sheet."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     ncol = len(sheet.columns)
     visible_last = max(c.col for c in sheet.columns if not c.hidden)
-    # a wide sheet prints over several pages: its title goes over the first page's columns, from the left
-    span = visible_last if visible_last <= WIDE else 10
-    _merge(ws, 1, 1, 1, span, sheet.title, "gx_title" if visible_last <= WIDE else "gx_title_left")
-    _merge(ws, 2, 1, 2, span, sheet.subtitle, "gx_subtitle")
+    # titles: merged over the first printed page's width by the page layout (print_layout)
+    ws.cell(row=1, column=1, value=sheet.title).style = "gx_title" if visible_last <= WIDE else "gx_title_left"
+    ws.cell(row=2, column=1, value=sheet.subtitle).style = "gx_subtitle"
     ws.row_dimensions[1].height = 30
     ws.row_dimensions[2].height = 20
     # header rows: a group over its columns (row 3) or the header over both rows
@@ -891,22 +879,23 @@ def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None):
                             promptTitle=title, prompt=prompt[:255], errorTitle="输入有误", error=error[:255], **kw)
         dv.add(f"{c.letter}{sheet.first}:{c.letter}{sheet.last}")
         ws.add_data_validation(dv)
-    # widths that fit the labels, wrapped headers
-    tallest = 1
+    # widths that fit the labels
     for c in sheet.columns:
         letter = c.letter
         if c.hidden:
             ws.column_dimensions[letter].hidden = True
         width = column_width(c, prefill.get(c.key if c.role != "unit" else UNIT_KEY))
         ws.column_dimensions[letter].width = width
-        lines = sum(max(1, math.ceil(display_width(line) / max(width - 1, 1))) for line in c.header.split("\n"))
-        tallest = max(tallest, lines)
-    ws.row_dimensions[4].height = min(15 * tallest + 4, 90)
+    # header row heights: print_layout.fit_header_rows
     ws.freeze_panes = sheet.freeze
-    _print_setup(ws, visible_last, name_cols=max(c.col for c in sheet.columns
-                                                    if c.role in ("unit", "subunit") or c.key.startswith("unit:")))
-    ws.print_area = f"A1:{col_letters(visible_last)}{sheet.last}"
+    if layout:
+        layout_table_sheet(ws, sheet, _name_col(sheet))
     _protect(ws)
+
+
+def _name_col(sheet: SheetPlan) -> int:
+    """The last of the columns that name the row (序号, unit, grid): they repeat on every printed page."""
+    return max(c.col for c in sheet.columns if c.role in ("unit", "subunit") or c.key.startswith("unit:"))
 
 
 def _grid_unit_validation(ws, plan: Plan):
@@ -929,7 +918,7 @@ def _write_summary(ws, plan: Plan):
     from openpyxl.styles import Font, PatternFill
 
     m = plan.summary
-    _write_table(ws, m)
+    _write_table(ws, m, layout=False)
     red = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
     for c in m.columns:
         if c.role == "sorted" and c.points is not None:
@@ -938,9 +927,10 @@ def _write_summary(ws, plan: Plan):
                                                      font=Font(color="9C0006")))
     row0, col0 = plan.block_origin()
     _merge(ws, row0 - 1, col0, row0 - 1, col0 + len(plan.BLOCK_HEADINGS) - 1, "各项指标完成情况", "gx_head")
+    ws.column_dimensions[col_letters(col0 - 1)].width = 2  # the gap before the block
     for j, heading in enumerate(plan.BLOCK_HEADINGS):
         ws.cell(row=row0, column=col0 + j, value=heading).style = "gx_head"
-        ws.column_dimensions[col_letters(col0 + j)].width = 16 if j == 0 else 10
+        ws.column_dimensions[col_letters(col0 + j)].width = BLOCK_WIDTHS[0] if j == 0 else BLOCK_WIDTHS[1]
     block = plan.indicator_block()
     for i, (name, points, formulas) in enumerate(block):
         r = row0 + 1 + i
@@ -958,29 +948,38 @@ def _write_summary(ws, plan: Plan):
     unit = m.get("sorted", f"unit:{UNIT_KEY}")
     chart.add_data(Reference(ws, min_col=total.col, min_row=m.first, max_row=m.last), titles_from_data=False)
     chart.set_categories(Reference(ws, min_col=unit.col, min_row=m.first, max_row=m.last))
-    chart.width = min(max(16.0, 0.5 * m.rows), 48.0)
-    chart.height = 9.0
-    ws.add_chart(chart, f"{col_letters(col0)}{row0 + len(block) + 3}")
+    # the chart sits under the indicator table, as wide as it, on the page the two print on
+    block_px = sum(7 * ws.column_dimensions[col_letters(col0 + j)].width + 5 for j in range(len(plan.BLOCK_HEADINGS)))
+    chart.width = block_px / 96 * 2.54
+    chart.height = CHART_ROWS * 20 / 96 * 2.54
+    chart_row = row0 + len(block) + 3
+    ws.add_chart(chart, f"{col_letters(col0)}{chart_row}")
+    block_cols = list(range(col0 - 1, col0 + len(plan.BLOCK_HEADINGS)))
+    layout_table_sheet(ws, m, _name_col(m), own_pages=[block_cols], last_row=chart_row + CHART_ROWS)
+
+
+BLOCK_WIDTHS = (20, 11)  # 指标 and the figure columns of 汇总's indicator table
+CHART_ROWS = 18  # the chart's height in default rows (20 px)
 
 
 def _write_info(ws, plan: Plan):
 
     s = plan.scheme
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 90
     rows: list[tuple[str, str]] = [
-        ("方案", f"{s.name}（{s.id}）"), ("来源", s.source), ("考核对象", s.unit + (f"（按{s.subunit}计分后取平均）"
-                                                                      if plan.has_subunits else "")),
-        ("考核期", plan.period_text), ("满分", f"{_pts(s.total_points)}分"), ("说明", s.description),
+        ("方案", s.name), ("依据", clerk_text(s.source)), ("考核对象", s.unit + (f"（按{s.subunit}计分后取平均）"
+                                                                       if plan.has_subunits else "")),
+        ("考核期", plan.period_text), ("满分", f"{_pts(s.total_points)}分"), ("说明", clerk_text(s.description)),
         ("", ""),
         ("填表步骤", f"1. 在“{INPUT}”表逐行填写各{s.unit}的名称和数据（白色单元格）；鼠标停在单元格上可看到填写要求。"),
         ("", (f"2. 在“{plan.grid.name}”表逐个{s.subunit}填写，所属{s.unit}从下拉列表选择。\n"
               if plan.grid is not None else "") +
          f"{'3' if plan.grid is not None else '2'}. “{SCORE}”表自动计算各项得分、总分和排名；“{SUMMARY}”表按名次排列并作图。"),
         ("", "灰色单元格是公式，工作表已保护（无密码），防止误改；如确需修改，可在“审阅—撤消工作表保护”。"),
-        ("", "填写完成后可运行 gridxl check 文件名.xlsx 检查错误，gridxl recalc 文件名.xlsx -o 结果.xlsx 导出得分。"),
-        ("公式", "原生 Excel 公式（Excel 2010 及以上、WPS、LibreOffice 均可计算）" if plan.mode == "native"
-         else "GRID_* 自定义函数（需加载 gridxl 加载项）"),
+        ("", "填写完成后保存文件，交负责汇总的同志检查并导出得分。"),
+        ("公式", "Excel 2010 及以上、WPS、LibreOffice 打开即自动计算" if plan.mode == "native"
+         else "需加载本系统的 Excel 加载项后计算"),
         ("", ""),
     ]
     ws.cell(row=1, column=1, value=f"{s.name}——填表说明").style = "gx_title"
@@ -995,12 +994,11 @@ def _write_info(ws, plan: Plan):
     r += 1
     for n, ind in enumerate(s.indicators, 1):
         head = f"{n}. {ind.name}（{'加减分' if ind.extra else _pts(ind.points) + '分'}）"
-        body = ind.rule or "（原文未给出计分方法，由检查组打分）"
+        body = clerk_text(ind.rule, s) or "（原文未给出计分方法，由检查组打分）"
         if ind.per_subunit:
             body += f"\n按{s.subunit}计分后取平均。"
         ws.cell(row=r, column=1, value=head).style = "gx_cell"
         ws.cell(row=r, column=2, value=body).style = "gx_cell"
-        ws.row_dimensions[r].height = min(15 * max(1, math.ceil(display_width(body) / 95) + body.count("\n")), 300)
         r += 1
     if s.grades:
         ws.cell(row=r, column=1, value="等次").style = "gx_cell"
@@ -1008,19 +1006,20 @@ def _write_info(ws, plan: Plan):
         r += 1
     for f in s.flags:
         ws.cell(row=r, column=1, value=f.label).style = "gx_cell"
-        ws.cell(row=r, column=2, value=f"条件：{f.condition}" + (f"（等次定为{f.grade}）" if f.grade else "")).style = \
-            "gx_cell"
+        ws.cell(row=r, column=2, value=f"条件：{condition_text(f.condition, s)}" +
+                (f"（等次定为{f.grade}）" if f.grade else "")).style = "gx_cell"
         r += 1
-    if s.ambiguities:
+    printed_last = r - 1
+    if s.ambiguities:  # notes for whoever maintains the scheme: on the sheet, below what prints
         r += 1
-        ws.cell(row=r, column=1, value="口径说明").style = "gx_head"
+        ws.cell(row=r, column=1, value="方案口径说明（供维护考核方案的同志参考，不打印）").style = "gx_head"
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
         r += 1
         for text in s.ambiguities:
-            ws.cell(row=r, column=2, value=text).style = "gx_cell"
-            ws.row_dimensions[r].height = min(15 * max(1, math.ceil(display_width(text) / 95)), 200)
+            ws.cell(row=r, column=2, value=clerk_text(text, s)).style = "gx_cell"
             r += 1
-    _print_setup(ws, 2, rows_repeat=False)
+    fit_text_rows(ws, range(3, r), [1, 2])
+    apply_page_setup(ws, PagePlan("portrait", 1, 0, 100, [], 2), f"A1:B{printed_last}")
     _protect(ws)
 
 
@@ -1080,11 +1079,12 @@ def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=Non
 
 def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "native", units: list[str] | None = None,
                    rows: int | None = None, data=None, subunits=None, subunit_rows: int | None = None,
-                   period: str | None = None, inputs=()) -> Plan:
+                   period: str | None = None, inputs=(), progress: Callable[[str], None] | None = None) -> Plan:
     """Write the template of ``scheme`` to ``output`` (atomically; never over one of ``inputs``).
 
     ``data``/``subunits``: frames from :func:`gridxl.inputs.read_table` to prefill the inputs;
-    ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30).
+    ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30);
+    ``progress``: called with the name of each stage as it starts (gridxl.progress.Stages).
     """
     import os
     import tempfile
@@ -1112,13 +1112,18 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     if subunits is not None and plan.grid is not None and len(subunits) > plan.grid.rows:
         raise TemplateError(f"--subunit-rows {plan.grid.rows} is fewer than the {len(subunits)} "
                             f"{scheme.subunit} given")
+    step = progress or (lambda stage: None)
+    step("布局")
     wb = workbook(plan, units, data, subunits)
     with atomic_path(output) as tmp:
         fd, raw = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".raw.xlsx", dir=output.parent)
         os.close(fd)
         try:
+            step("写入工作簿")
             wb.save(raw)
+            step("计算公式")
             result = recalculate(raw)
+            step("写入计算结果")
             write_cached_values(raw, tmp, result.values, fixed_time=True)
         finally:
             os.unlink(raw)

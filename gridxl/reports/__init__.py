@@ -1,0 +1,1 @@
+"""Documents made from scored results: the 通报 (text, Word, Excel) and its parts."""
