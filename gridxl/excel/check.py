@@ -32,7 +32,8 @@ from ..core.scheme import FIELD_TYPES, FieldSpec, Scheme
 from ..core.shares import rate_divisions
 from ..inputs import parse_number
 from .cached_values import ExcelError, Package, PackageError, cell_name
-from .recalc import Unsupported, normalise_formula, translate
+from .formula_meaning import same_formula
+from .recalc import Unsupported, translate
 from .template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
 
 
@@ -291,7 +292,7 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem]):
             else:
                 problems.append(Problem(sheet, r, c, f"the formula was overwritten with the value {_fmt(value)} "
                                                      f"(expected ={_short(expected)})"))
-        elif normalise_formula(actual) != normalise_formula(expected):
+        elif not same_formula(actual, expected, (r, c), sheet):
             problems.append(Problem(sheet, r, c, f"the formula was changed to ={_short(actual)} "
                                                  f"(expected ={_short(expected)})"))
 

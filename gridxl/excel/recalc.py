@@ -1622,41 +1622,56 @@ def _formulas_function(name: str):
 # The columns engine
 # =============================================================================
 class Store:
-    """One sheet's values as 2-D arrays indexed [row, col] (1-based)."""
+    """One sheet's values as 2-D arrays over the rows and columns that hold a cell.
 
-    def __init__(self, maxr: int, maxc: int):
-        self.maxr, self.maxc = maxr, maxc
-        self.typ = np.zeros((maxr + 1, maxc + 1), np.uint8)
-        self.num = np.zeros((maxr + 1, maxc + 1))
-        self.obj = np.full((maxr + 1, maxc + 1), None, object)
-        self.col_has_obj = np.zeros(maxc + 2, bool)
+    Rows and columns are 1-based sheet coordinates; they map to compact indexes (0 is a cell
+    that is always empty), so a sheet with one cell at XFD2440 costs a 2×2 array, not 40 million cells.
+    """
+
+    def __init__(self, rows_used: np.ndarray, cols_used: np.ndarray):
+        rows_used, cols_used = np.unique(rows_used), np.unique(cols_used)
+        self.maxr = int(rows_used.max(initial=0))
+        self.maxc = int(cols_used.max(initial=0))
+        self.row_index = np.zeros(self.maxr + 2, np.int64)
+        self.row_index[rows_used] = np.arange(1, len(rows_used) + 1)
+        self.col_index = np.zeros(self.maxc + 2, np.int64)
+        self.col_index[cols_used] = np.arange(1, len(cols_used) + 1)
+        shape = (len(rows_used) + 1, len(cols_used) + 1)
+        self.typ = np.zeros(shape, np.uint8)
+        self.num = np.zeros(shape)
+        self.obj = np.full(shape, None, object)
+        self.col_has_obj = np.zeros(self.maxc + 2, bool)
+
+    def _index(self, rows, cols):
+        R = self.row_index[np.clip(rows, 0, self.maxr + 1)]
+        C = self.col_index[np.clip(cols, 0, self.maxc + 1)]
+        return R, C
 
     def get(self, rows, cols) -> XV:
         used = np.unique(cols)
         R = np.asarray(rows)[:, :, None]
         C = np.asarray(cols)[:, None, :]
-        R, C = np.broadcast_arrays(R, C)
-        inside = (R >= 1) & (R <= self.maxr) & (C >= 1) & (C <= self.maxc)
-        all_inside = inside.all()
-        if not all_inside:
-            R = np.clip(R, 0, self.maxr)
-            C = np.clip(C, 0, self.maxc)
+        R, C = self._index(*np.broadcast_arrays(R, C))
         typ = self.typ[R, C]
         num = self.num[R, C]
         obj = self.obj[R, C] if self.col_has_obj[np.clip(used, 0, self.maxc + 1)].any() else None
-        if not all_inside:
-            typ = np.where(inside, typ, EMPTY).astype(np.uint8)
-            num = np.where(inside, num, 0.0)
         return XV(typ, num, obj, ref=True)
 
+    def at(self, rows, cols):
+        """(typ, num, obj) arrays of the cells (rows[i], cols[i])."""
+        R, C = self._index(rows, cols)
+        return self.typ[R, C], self.num[R, C], self.obj[R, C]
+
     def set(self, rows, cols, typ, num, obj):
-        self.typ[rows, cols] = typ
-        self.num[rows, cols] = num
+        """Values of cells that hold a cell in the sheet (the rows and columns the store was made for)."""
+        R, C = self._index(rows, cols)
+        self.typ[R, C] = typ
+        self.num[R, C] = num
         if obj is not None:
-            self.obj[rows, cols] = obj
+            self.obj[R, C] = obj
             self.col_has_obj[np.unique(cols)] = True
         else:
-            self.obj[rows, cols] = None
+            self.obj[R, C] = None
 
 
 @dataclass
@@ -1702,21 +1717,17 @@ class ColumnsEngine:
         for sheet in self.pkg.sheet_names:
             cells = self.pkg.cells(sheet)
             real = (cells.typ != EMPTY)
-            fr, fc = cells.f_rows, cells.f_cols
-            maxr = int(max(cells.rows[real].max(initial=0), fr.max(initial=0), 1))
-            maxc = int(max(cells.cols[real].max(initial=0), fc.max(initial=0), 1))
-            if (maxr + 1) * (maxc + 1) > MAX_STORE_CELLS:
-                raise Unsupported(f"sheet {sheet!r} spans {maxr} rows × {maxc} columns")
-            store = Store(maxr, maxc)
+            if real.sum() + len(cells.f_rows) > MAX_STORE_CELLS:
+                raise Unsupported(f"sheet {sheet!r} holds {real.sum() + len(cells.f_rows)} cells")
+            store = Store(np.concatenate([cells.rows[real], cells.f_rows]),
+                          np.concatenate([cells.cols[real], cells.f_cols]))
             sel = real & ~cells.is_formula  # formula cells are computed; their cached values are not read
-            r, c = cells.rows[sel], cells.cols[sel]
-            store.typ[r, c] = cells.typ[sel]
-            store.num[r, c] = np.where(np.isnan(cells.num[sel]), 0.0, cells.num[sel])
             objs = np.asarray(cells.obj, dtype=object)[sel] if len(cells.obj) else np.zeros(0, object)
             has = np.asarray([o is not None for o in objs], bool)
+            r, c = cells.rows[sel], cells.cols[sel]
+            store.set(r, c, cells.typ[sel], np.where(np.isnan(cells.num[sel]), 0.0, cells.num[sel]), None)
             if has.any():
-                store.obj[r[has], c[has]] = objs[has]
-                store.col_has_obj[np.unique(c[has])] = True
+                store.set(r[has], c[has], cells.typ[sel][has], store.at(r[has], c[has])[1], objs[has])
             self.stores[sheet] = store
             self._group(sheet, cells, parsed, compiled)
         self._order()
@@ -1857,7 +1868,7 @@ class ColumnsEngine:
                 continue
             store = self.stores[sheet]
             r, c = cells.f_rows, cells.f_cols
-            typ, num, obj = store.typ[r, c], store.num[r, c], store.obj[r, c]
+            typ, num, obj = store.at(r, c)
             keys = list(zip(r.tolist(), c.tolist()))
             if (typ == NUM).all():
                 out[sheet] = dict(zip(keys, num.tolist()))
@@ -1868,9 +1879,8 @@ class ColumnsEngine:
 
     def cell(self, sheet: str, row: int, col: int):
         store = self.stores[sheet]
-        if row > store.maxr or col > store.maxc:
-            return None
-        return decode(int(store.typ[row, col]), float(store.num[row, col]), store.obj[row, col])
+        typ, num, obj = store.at(np.asarray([row]), np.asarray([col]))
+        return decode(int(typ[0]), float(num[0]), obj[0])
 
 
 def _cell_results(v: XV, n: int):

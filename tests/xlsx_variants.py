@@ -1,0 +1,140 @@
+"""The same workbook written the ways other programs write it: for the reader's round-trip tests.
+
+Each variant rewrites the sheet parts of an xlsx with lxml (the test's own rewriting, independent
+of gridxl's reader): indentation (Gnumeric, hand edits), a namespace prefix on every element
+(``<x:c>``, some .NET writers), inline strings instead of the shared-string table, shared
+formulas down each column (Excel), cells without ``r=``, and ``_xlfn.RANK.EQ`` for ``RANK``.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+Q = "{%s}" % MAIN
+
+
+def _sheet_parts(names):
+    return [n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+
+
+def rewrite(source: Path, output: Path, change) -> Path:
+    """``output``: ``source`` with ``change(root, shared_strings)`` applied to the root of every sheet part."""
+    with zipfile.ZipFile(source) as zin:
+        names = zin.namelist()
+        strings = []
+        if "xl/sharedStrings.xml" in names:
+            sst = etree.fromstring(zin.read("xl/sharedStrings.xml"))
+            strings = ["".join(t.text or "" for t in si.iter(Q + "t")) for si in sst.iter(Q + "si")]
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name in names:
+                data = zin.read(name)
+                if name in _sheet_parts(names):
+                    root = etree.fromstring(data)
+                    new = change(root, strings)
+                    root = root if new is None else new
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                zout.writestr(name, data)
+    return output
+
+
+def indented(root, strings):
+    etree.indent(root, space="    ")
+
+
+def prefixed(root, strings):
+    """Every element of the main namespace as ``x:name`` (no default namespace)."""
+    nsmap = {k: v for k, v in root.nsmap.items() if k is not None and v != MAIN}
+    nsmap["x"] = MAIN
+    new = etree.Element(root.tag, nsmap=nsmap)
+    for k, v in root.attrib.items():
+        new.set(k, v)
+    for child in root:
+        new.append(child)
+    etree.cleanup_namespaces(new)
+    return new
+
+
+def inline_strings(root, strings):
+    for c in root.iter(Q + "c"):
+        if c.get("t") == "s" and c.find(Q + "f") is None:
+            v = c.find(Q + "v")
+            text = strings[int(v.text)]
+            c.remove(v)
+            c.set("t", "inlineStr")
+            is_ = etree.SubElement(c, Q + "is")
+            etree.SubElement(is_, Q + "t").text = text
+
+
+def without_cell_refs(root, strings):
+    """r= left out on every cell (allowed when the cells of a row come one after the other)."""
+    for row in root.iter(Q + "row"):
+        expected = 1
+        cells = list(row.iter(Q + "c"))
+        cols = [_col(c.get("r")) for c in cells]
+        if cols != list(range(1, len(cells) + 1)):
+            expected = None
+        if expected:
+            for c in cells:
+                del c.attrib["r"]
+
+
+def shared_formulas(root, strings):
+    """Runs of formula cells down a column that are one formula filled down, stored as Excel does."""
+    from gridxl.excel.recalc import translate
+
+    by_col: dict[int, list] = {}
+    for c in root.iter(Q + "c"):
+        f = c.find(Q + "f")
+        if f is not None and f.text and not f.attrib:
+            r, col = _row(c.get("r")), _col(c.get("r"))
+            by_col.setdefault(col, []).append((r, c, f))
+    si = 0
+    for col, cells in by_col.items():
+        i = 0
+        while i < len(cells):
+            r0, c0, f0 = cells[i]
+            j = i + 1
+            while j < len(cells) and cells[j][0] == r0 + (j - i) and \
+                    translate(f0.text, (r0, col), (cells[j][0], col)) == cells[j][2].text:
+                j += 1
+            if j - i >= 2:
+                f0.set("t", "shared")
+                f0.set("ref", f"{c0.get('r')}:{cells[j - 1][1].get('r')}")
+                f0.set("si", str(si))
+                for _, _, f in cells[i + 1:j]:
+                    f.text = None
+                    f.set("t", "shared")
+                    f.set("si", str(si))
+                si += 1
+            i = j
+
+
+def rank_eq(root, strings):
+    for f in root.iter(Q + "f"):
+        if f.text and "RANK(" in f.text:
+            f.text = f.text.replace("RANK(", "_xlfn.RANK.EQ(")
+
+
+VARIANTS = {"indented": indented, "prefixed": prefixed, "inline-strings": inline_strings,
+            "no-cell-refs": without_cell_refs, "shared-formulas": shared_formulas, "rank-eq": rank_eq}
+
+
+def all_at_once(root, strings):
+    for name in ("inline-strings", "shared-formulas", "rank-eq", "no-cell-refs", "indented"):
+        VARIANTS[name](root, strings)
+    return prefixed(root, strings)
+
+
+def _col(ref: str) -> int:
+    n = 0
+    for ch in re.match(r"[A-Z]+", ref).group(0):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _row(ref: str) -> int:
+    return int(re.search(r"\d+", ref).group(0))
