@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what gridxl needs on a fresh Debian/Ubuntu machine: LibreOffice (the real spreadsheet
-# engine the parity tests compare against), CJK fonts (charts and the bulletin), poppler (PDF checks),
+# Installs what gridxl needs on a fresh Debian/Ubuntu machine: LibreOffice and Gnumeric (the real
+# spreadsheet engines the parity and round-trip tests compare against), CJK fonts (charts and the bulletin), poppler (PDF checks),
 # python3-venv where the system Python lacks it, then gridxl with its test extras into ./.venv
 # (a stock Debian/Ubuntu Python refuses `pip install` into the system: externally-managed-environment).
 # Safe to run again: it skips what is already there.
@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc libreoffice-writer)
+command -v ssconvert >/dev/null 2>&1 || need+=(gnumeric)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

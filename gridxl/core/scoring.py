@@ -119,9 +119,10 @@ def competition_rank(total: np.ndarray) -> np.ndarray:
 
 
 def dense_rank(total: np.ndarray) -> np.ndarray:
-    """中国式排名: 1 + how many distinct totals are higher (1,1,2)."""
-    s = pd.Series(total)
-    return s.rank(method="dense", ascending=False).to_numpy()
+    """中国式排名: 1 + how many distinct totals are higher (1,1,2): the node the templates print."""
+    from .expr import Env
+    from .ranks import DENSE_RANK
+    return DENSE_RANK.evaluate(Env({}, columns={DENSE_RANK.key: total}))
 
 
 def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | None = None,

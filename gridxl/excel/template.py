@@ -37,6 +37,7 @@ from typing import Callable
 from .. import __version__
 from ..core.excel_math import format_number
 from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text, parse
+from ..core.ranks import DENSE_RANK
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
 from .clerk_text import clerk_text, condition_text
@@ -309,8 +310,9 @@ class Plan:
                              formula=self._measure_formula(ind, "unit", s), number_format="0.0000"))
         ties = s.add(Column("ties", "ties", "同分单位数", group="辅助列", hidden=True, number_format="0",
                             formula=lambda r: f'IF({t}{r}="",1,COUNTIF({tr},{t}{r}))'))
-        tie_range = self.span(s, ties, s)
-        dense.formula = lambda r: (f'IF({t}{r}="","",SUMPRODUCT(ISNUMBER({tr})*({tr}>{t}{r})/{tie_range})+1)')
+        ranked = {DENSE_RANK.key: total, DENSE_RANK.ties: ties}
+        dense.formula = lambda r: DENSE_RANK.to_excel(Refs(lambda space, key: f"{ranked[key].letter}{r}",
+                                                           lambda space, key: self.span(s, ranked[key], s)))
         rk = rank.letter
         s.add(Column("sortkey", "sortkey", "排序键", group="辅助列", hidden=True, number_format="0",
                      formula=lambda r: f'IF({rk}{r}="","",{rk}{r}*{SORT_BASE}+ROW())'))
@@ -1033,7 +1035,7 @@ def _column_values(frame, keys, specs) -> dict[str, list]:
         for v in frame[key].tolist():
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 values.append(None)
-            elif isinstance(v, str):
+            elif isinstance(v, (str, bool)):  # as typed (a refreshed template keeps text and TRUE/FALSE)
                 values.append(v)
             else:
                 x = float(v)
@@ -1086,12 +1088,7 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30);
     ``progress``: called with the name of each stage as it starts (gridxl.progress.Stages).
     """
-    import os
-    import tempfile
-
-    from ..outputs import atomic_path, refuse_overwrite
-    from .cached_values import write_cached_values
-    from .recalc import recalculate
+    from ..outputs import refuse_overwrite
 
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
@@ -1114,7 +1111,20 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
                             f"{scheme.subunit} given")
     step = progress or (lambda stage: None)
     step("布局")
-    wb = workbook(plan, units, data, subunits)
+    save_workbook(workbook(plan, units, data, subunits), output, step)
+    return plan
+
+
+def save_workbook(wb, output: Path, step=None):
+    """Save the openpyxl workbook of a template with its formulas' values cached (atomically)."""
+    import os
+    import tempfile
+
+    from ..outputs import atomic_path
+    from .cached_values import write_cached_values
+    from .recalc import recalculate
+
+    step = step or (lambda stage: None)
     with atomic_path(output) as tmp:
         fd, raw = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".raw.xlsx", dir=output.parent)
         os.close(fd)
@@ -1127,7 +1137,6 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
             write_cached_values(raw, tmp, result.values, fixed_time=True)
         finally:
             os.unlink(raw)
-    return plan
 
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "workbook_templates"
