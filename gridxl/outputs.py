@@ -2,7 +2,8 @@
 
 * An output is written to a temporary file beside it and renamed into place,
   so an interrupted run leaves the previous output intact.
-* No command writes over one of its own inputs.
+* No command writes over one of its own inputs, nor over an existing file unless
+  told to (``--force``), nor ever over a gridxl template (:func:`refuse_existing`).
 * Text that a spreadsheet would run as a formula (a unit named ``=1+1`` or
   ``@SUM(…)``) is written with a leading apostrophe-free guard: a single quote
   in CSV (the OWASP advice), a plain string cell in xlsx.
@@ -30,6 +31,20 @@ def refuse_overwrite(output: str | Path, inputs: Iterable[str | Path | None]):
         if item is not None and Path(item).exists() and Path(item).resolve() == out:
             raise OutputError(f"{output}: is also an input; gridxl never writes over its input — "
                               f"choose another output name")
+
+
+def refuse_existing(output: str | Path | None, force: bool = False):
+    """Nothing lost: an existing file is replaced only when the user asked (``--force``); never a gridxl
+    template, which may hold a month of typing (``gridxl template --refresh`` rebuilds one keeping it)."""
+    if output is None or not Path(output).exists() or Path(output).is_dir():
+        return
+    from .excel.export_guard import is_template
+    if is_template(output):
+        raise OutputError(f"{output}: already exists and is a gridxl template, which may hold typed inputs; "
+                          f"gridxl never writes over one — choose another name (to rebuild it keeping its "
+                          f"inputs: gridxl template --refresh {output} -o NEW.xlsx)")
+    if not force:
+        raise OutputError(f"{output}: already exists; choose another name, or pass --force to replace it")
 
 
 @contextmanager

@@ -374,7 +374,7 @@ def _cells(path):
 def test_demo_workbook_is_current(tmp_path):
     fresh = addin.build_demo_workbook(tmp_path / "demo.xlsx", addin.DEMO_SCHEME)
     assert _cells(addin.DEMO_PATH) == _cells(fresh), (
-        f"{addin.DEMO_PATH.name} is stale: run gridxl addin --demo workbook_templates/{addin.DEMO_PATH.name}")
+        f"{addin.DEMO_PATH.name} is stale: run gridxl addin --force --demo workbook_templates/{addin.DEMO_PATH.name}")
 
 
 def test_demo_workbook_recomputes_to_the_published_table(tmp_path):
@@ -432,7 +432,7 @@ def test_committed_lite_bundle_is_current():
     fresh_code, fresh_files = addin.split_lite_main(addin.lite_main())
     stale = sorted(n for n in set(files) | set(fresh_files) if files.get(n) != fresh_files.get(n))
     assert not stale and code == fresh_code, (
-        f"udfs/lite/main.py is stale ({', '.join(stale) or 'loader'}): run gridxl addin --lite udfs/lite")
+        f"udfs/lite/main.py is stale ({', '.join(stale) or 'loader'}): run gridxl addin --force --lite udfs/lite")
     assert '_BUNDLE = "gridxl-' in code and addin.payload_digest(files) in code  # the name matches the content
     assert (addin.LITE_DIR / "requirements.txt").read_text(encoding="utf-8") == addin.lite_requirements()
 

@@ -151,3 +151,25 @@ def test_counts_of_cells_read(filled):
                                and not (c.findtext(Q + "v") or "").strip())
             assert len(read.rows) == len(cells) - empty_values, sheet
             assert np.all(read.rows >= 1) and np.all(read.cols >= 1)
+
+
+def test_dense_rank_as_an_earlier_gridxl_wrote_it_is_a_note_not_a_problem(filled, tmp_path):
+    """Templates made before the portable 中国式排名 hold ISNUMBER(range): nobody changed them."""
+    from .xlsx_variants import Q
+    _, _, path = filled
+
+    def earlier(root, strings):
+        for f in root.iter(Q + "f"):
+            if f.text and '<>"")*' in f.text:
+                f.text = f.text.replace('($M$5:$M$21<>"")*', "ISNUMBER($M$5:$M$21)*")
+
+    def really_changed(root, strings):
+        for f in root.iter(Q + "f"):
+            if f.text and '<>"")*' in f.text and "M7" in f.text:
+                f.text = f.text.replace("$M$5:$M$21>M7", "$M$5:$M$21>=M7")
+
+    old = rewrite(path, tmp_path / "earlier.xlsx", earlier)
+    result = check_workbook(old)
+    assert result.problems == [] and any("earlier gridxl" in n and n.startswith("17 ") for n in result.notes)
+    changed = rewrite(path, tmp_path / "changed.xlsx", really_changed)
+    assert [f"{p.sheet}!{p.cell}" for p in check_workbook(changed).problems] == ["评分!O7"]

@@ -32,7 +32,7 @@ from .. import __version__
 from ..core import get_scheme, score_frame
 from ..core.expr import Refs
 from ..core.scheme import UNIT_KEY
-from ..outputs import OutputError, atomic_path
+from ..outputs import OutputError, atomic_path, refuse_existing
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # gridxl/
 SOURCE_ROOT = PACKAGE_ROOT.parent  # where gridxl/ and udfs/ sit (a checkout or site-packages)
@@ -59,6 +59,7 @@ def register(sub):
     p.add_argument("--demo", metavar="FILE.xlsx", help=_("write the GRID_* demo workbook to this file"))
     p.add_argument("--scheme", default=DEMO_SCHEME,
                    help=f"the scheme of the demo workbook (needs gridxl/samples/<id>.csv; default {DEMO_SCHEME})")
+    p.add_argument("--force", action="store_true", help=_("replace files that already exist there"))
     p.add_argument("--python", help=_(("the Python that Excel should start (Interpreter_Win); default: this Python on "
                                            "Windows, else `python`")))
     p.set_defaults(func=cmd_addin)
@@ -66,6 +67,8 @@ def register(sub):
 
 def cmd_addin(args):
     python = args.python or default_interpreter()
+    for target in _targets(args):
+        refuse_existing(target, args.force)
     if args.out:
         for path in write_addin(args.out, python):
             print(f"wrote {path}", file=sys.stderr)
@@ -78,6 +81,20 @@ def cmd_addin(args):
     if not (args.out or args.lite or args.demo):
         print(instructions(python))
     return 0
+
+
+def _targets(args) -> list[Path]:
+    """Every file the options would write (each refused when it exists, unless --force)."""
+    lite = ("main.py", "requirements.txt")
+    out = []
+    if args.out:
+        out += [Path(args.out) / n for n in ("README.txt", "xlwings.conf", "gridxl-udfs.xlsx")]
+        out += [Path(args.out) / "lite" / n for n in lite]
+    if args.lite:
+        out += [Path(args.lite) / n for n in lite]
+    if args.demo:
+        out.append(Path(args.demo))
+    return out
 
 
 # -- classic xlwings -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from ..core.scoring import integer_columns
 from ..core.excel_math import format_number
 from ..core.lint import lint
 from ..inputs import read_scheme_inputs
-from ..outputs import write_table
+from ..outputs import refuse_existing, refuse_overwrite, write_table
 
 
 def register(sub):
@@ -49,6 +49,9 @@ def register(sub):
     p.add_argument("--explain", action="store_true", help=_("add the derivation of each score in words and numbers"))
     from ..reports.labels import add_options
     add_options(p)
+    p.add_argument("--force", action="store_true",
+                   help=_("replace an existing output file; score a gridxl template even when `gridxl check` "
+                          "finds problems (listed in a 'problems' column)"))
     p.set_defaults(func=cmd_score)
 
 
@@ -145,15 +148,36 @@ def cmd_lint(args):
     return 1 if args.strict and warnings else 0
 
 
+def _checked_template(args):
+    """A filled gridxl template is checked before it is scored (see gridxl.excel.export_guard)."""
+    from ..excel.export_guard import ExportRefused, checked_for_export, is_template
+    if args.sheet or not is_template(args.input):
+        return None
+    from ..cli import UserError
+    from ..excel.check import CheckError
+    try:
+        return checked_for_export(args.input, force=args.force, scheme=args.scheme)
+    except (ExportRefused, CheckError) as exc:
+        raise UserError(str(exc)) from None
+
+
 def cmd_score(args):
     from ..progress import Stages, large_file, wanted
     s = get_scheme(args.scheme)
+    refuse_overwrite(args.output, [args.input, args.subunits, args.ballots])
+    refuse_existing(args.output, args.force)
+    checked = _checked_template(args)
     with Stages("评分", ["读取", "计分", "写出"], wanted(large_file(args.input, args.subunits))) as bar:
         bar("读取")
         frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
         bar("计分")
         result = score_frame(s, frame, subunits, explain=args.explain)
         table = integer_columns(result.table)
+        if checked is not None and checked.problems:
+            from ..excel.export_guard import mark_problems
+            table = mark_problems(table, checked)
+            print(_("{input}: {n} problem(s) found by `gridxl check`, scored anyway (--force)").format(
+                input=args.input, n=len(checked.problems)), file=sys.stderr)
         if args.explain:
             for ind in s.indicators:
                 table[f"explain_{ind.key}"] = result.explain[ind.key]

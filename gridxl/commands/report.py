@@ -10,7 +10,7 @@ from .. import history as h
 from ..core import get_scheme, score_frame
 from ..history import ResultStore, check_period
 from ..inputs import InputError, read_scheme_inputs
-from ..outputs import OutputError, refuse_overwrite
+from ..outputs import OutputError, refuse_existing, refuse_overwrite
 from ..progress import Stages, large_file, wanted
 
 
@@ -43,6 +43,7 @@ def register(sub):
                    help=_("三、工作要求: a text file, one paragraph per line (default: a marked placeholder)"))
     p.add_argument("--draft", action="store_true",
                    help=_("attach the draft notice (生成初稿，请核对) to the title as a Word comment"))
+    p.add_argument("--force", action="store_true", help=_("replace an existing output file (never a filled gridxl template)"))
     p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser(
@@ -65,6 +66,7 @@ def register(sub):
     p.add_argument("--warn-months", type=int, default=3, help=_("months running for 约谈 (default 3)"))
     p.add_argument("--veto-months", type=int, default=6, help=_("months running for 一票否决 (default 6)"))
     p.add_argument("--weights", help=_("composite over named periods, e.g. 2022-H1=40%%,2022-年终=60%%"))
+    p.add_argument("--force", action="store_true", help=_("replace an existing output file (never a filled gridxl template)"))
     p.set_defaults(func=cmd_history)
 
 
@@ -92,8 +94,10 @@ def cmd_bulletin(args):
         raise OutputError(f"{args.xlsx}: --xlsx expects a name ending in .xlsx")
     inputs = [args.input, args.subunits, args.requirements]
     refuse_overwrite(args.output, inputs)
+    refuse_existing(args.output, args.force)
     if args.xlsx:
         refuse_overwrite(args.xlsx, inputs + [args.output])
+        refuse_existing(args.xlsx, args.force)
     if (args.previous or args.store) and not args.period:
         raise InputError("--previous and --store need --period (e.g. --period 2022-11)")
     date = _date_text(args.date)
@@ -155,6 +159,11 @@ def cmd_history(args):
 
     scheme = get_scheme(args.scheme)
     store = ResultStore(args.dir, scheme)
+    if args.output:  # before --add stores anything
+        if Path(args.output).suffix.lower() != ".xlsx":
+            raise OutputError(f"{args.output}: expected a name ending in .xlsx")
+        refuse_overwrite(args.output, [args.add, args.subunits])
+        refuse_existing(args.output, args.force)
     if args.add:
         if not args.period:
             raise InputError("--add needs --period (e.g. --period 2022-11)")
@@ -174,8 +183,6 @@ def cmd_history(args):
     margin, relative = _margin(args.margin)
     rule = h.StreakRule(args.bottom, args.warn_months, args.veto_months, margin, relative)
     weights = h.parse_weights(args.weights, scheme=scheme) if args.weights else None
-    if args.output and Path(args.output).suffix.lower() != ".xlsx":
-        raise OutputError(f"{args.output}: expected a name ending in .xlsx")
     report = h.HistoryReport(scheme, store, rule, weights)
     print(report.text)
     if args.output:

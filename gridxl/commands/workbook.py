@@ -9,7 +9,7 @@ from ..cli import UserError
 from ..core import get_scheme
 from ..inputs import InputError, read_table
 from ..history import check_period
-from ..outputs import OutputError, refuse_overwrite, write_table
+from ..outputs import OutputError, refuse_existing, refuse_overwrite, write_table
 from ..progress import LARGE_ROWS, Stages, large_file, wanted
 
 TEMPLATE_STAGES = ["布局", "写入工作簿", "计算公式", "写入计算结果"]
@@ -21,17 +21,22 @@ def register(sub):
         description=_(("Write an .xlsx a clerk fills in: 说明, 录入 (inputs with validation), 评分 (one formula per "
                     "indicator, total, rank, 中国式排名, grade), 汇总 (sorted ranking, chart). Formula cells are "
                     "locked, sheets protected without a password.")))
-    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
+    p.add_argument("scheme", nargs="?", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file "
+                                               "(with --refresh: default the one the template was made with)"))
     p.add_argument("-o", "--output", required=True, help=_("the template to write (.xlsx)"))
+    p.add_argument("--refresh", metavar="FILLED.xlsx",
+                   help=_("rebuild this filled template (new scheme version, units added) keeping every typed value"))
     p.add_argument("--period", help=_("the period shown in the titles: 2026-11, 2026-Q3, 2026 …"))
     p.add_argument("--units", help=_("unit names, one per line (.txt) or a column of a .csv/.xlsx: one row each"))
     p.add_argument("--data", help=_("prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)"))
     p.add_argument("--subunits", help=_("per-grid inputs to prefill, for schemes that average grids"))
     p.add_argument("--sheet", help=_("the sheet of an --data .xlsx (default 录入, else the first)"))
-    p.add_argument("--formulas", choices=("native", "udf"), default="native",
+    p.add_argument("--formulas", choices=("native", "udf"),
                    help=_("native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in"))
     p.add_argument("--rows", type=int, help=_("unit rows (default: one per unit given, else 30)"))
     p.add_argument("--subunit-rows", type=int, help=_("grid rows for schemes that average grids (default 10 per unit)"))
+    p.add_argument("--force", action="store_true", help=_("replace an existing file that is not a gridxl template "
+                                                          "(a template is never replaced: it may hold typing)"))
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser(
@@ -42,6 +47,9 @@ def register(sub):
     p.add_argument("file", help=_("the workbook (.xlsx)"))
     p.add_argument("-o", "--output", required=True, help=_("where to write the recalculated workbook (.xlsx)"))
     p.add_argument("--export", help=_("also write the scores of a gridxl template as .csv/.xlsx (as `gridxl score`)"))
+    p.add_argument("--force", action="store_true",
+                   help=_("replace existing output files (never a filled gridxl template); export even when "
+                          "`gridxl check` finds problems (listed in a 'problems' column)"))
     p.add_argument("--engine", choices=("auto", "columns", "formulas"), default="auto",
                    help=_(("columns: the fast engine; formulas: the formulas package (slow, any workbook); "
                         "auto (default): columns, falling back to formulas")))
@@ -61,14 +69,19 @@ def register(sub):
 
 def _user_errors():
     from ..excel.check import CheckError
+    from ..excel.export_guard import ExportRefused
     from ..excel.recalc import RecalcError
     from ..excel.template import TemplateError
-    return (TemplateError, RecalcError, CheckError, OutputError)
+    return (TemplateError, RecalcError, CheckError, OutputError, ExportRefused)
 
 
 def cmd_template(args):
     from ..excel.template import build_template, read_unit_names
 
+    if args.refresh:
+        return _refresh(args)
+    if not args.scheme:
+        raise UserError("give the scheme (an id from `gridxl schemes` or a .toml file), or --refresh FILLED.xlsx")
     scheme = get_scheme(args.scheme)
     data = subunits = units = None
     inputs = [p for p in (args.data, args.subunits, args.units) if p]
@@ -76,6 +89,7 @@ def cmd_template(args):
         args.period = check_period(args.period, scheme=scheme)
     try:
         refuse_overwrite(args.output, inputs)
+        refuse_existing(args.output, args.force)
         if args.data:
             data = read_table(args.data, scheme, sheet=args.sheet, allow_blank=True)
         if args.subunits or (args.data and Path(args.data).suffix.lower() == ".xlsx" and scheme.subunit_fields()):
@@ -92,35 +106,67 @@ def cmd_template(args):
             raise UserError("--rows must be at least 1")
         n = args.rows or (len(data) if data is not None else len(units) if units else 0)
         with Stages("生成模板", TEMPLATE_STAGES, wanted(n >= LARGE_ROWS)) as bar:
-            plan = build_template(scheme, args.output, formulas=args.formulas, units=units, rows=args.rows,
+            plan = build_template(scheme, args.output, formulas=args.formulas or "native", units=units,
+                                  rows=args.rows,
                                   data=data, subunits=subunits, subunit_rows=args.subunit_rows, period=args.period,
                                   inputs=inputs, progress=bar)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     filled = f", {len(data)} prefilled" if data is not None else f", {len(units)} named" if units else ""
-    print(f"template {scheme.id} ({args.formulas} formulas): {plan.unit_rows} {scheme.unit} rows{filled} "
+    print(f"template {scheme.id} ({plan.mode} formulas): {plan.unit_rows} {scheme.unit} rows{filled} "
+          f"-> {args.output}", file=sys.stderr)
+    return 0
+
+
+def _refresh(args):
+    from ..excel.refresh import refresh_template
+
+    if args.data or args.subunits or args.units or args.rows or args.subunit_rows:
+        raise UserError("--refresh takes its units and inputs from the filled template; leave out "
+                        "--data/--subunits/--units/--rows/--subunit-rows")
+    try:
+        refuse_overwrite(args.output, [args.refresh])
+        refuse_existing(args.output, args.force)
+        plan, units, grids = refresh_template(args.refresh, args.output, scheme=args.scheme, period=args.period,
+                                              formulas=args.formulas)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    kept = f"{units} {plan.scheme.unit}" + (f", {grids} {plan.scheme.subunit}" if grids else "")
+    print(f"template {plan.scheme.id} refreshed from {args.refresh}: {kept} with every typed value kept "
           f"-> {args.output}", file=sys.stderr)
     return 0
 
 
 def cmd_recalc(args):
+    from ..excel.export_guard import checked_for_export, is_template, mark_problems, refusal
     from ..excel.recalc import recalculate, scores_table, write_recalculated
 
     try:
         refuse_overwrite(args.output, [args.file])
+        refuse_existing(args.output, args.force)
         if Path(args.output).suffix.lower() != ".xlsx":
             raise UserError(f"{args.output}: the recalculated workbook is an .xlsx file")
         if args.export:
             refuse_overwrite(args.export, [args.file, args.output])
+            refuse_existing(args.export, args.force)
             if Path(args.export).resolve() == Path(args.output).resolve():
                 raise UserError("--export and -o must be different files")
             if Path(args.export).suffix.lower() not in (".csv", ".xlsx"):
                 raise UserError(f"{args.export}: expected a .csv or .xlsx name for the scores")
+        checked = checked_for_export(args.file, force=args.force) if args.export else None
         with Stages("重新计算", ["计算公式", "写入工作簿"] + (["导出得分"] if args.export else []),
                     wanted(large_file(args.file))) as bar:
             bar("计算公式")
             result = recalculate(args.file, engine=args.engine)
+            if result.formula_cells == 0 and is_template(args.file):
+                raise UserError(_("{file}: a gridxl template with no formula cell left: every score cell was "
+                                  "deleted or typed over; nothing was recalculated (see `gridxl check {file}`)")
+                                .format(file=args.file))
             table = scores_table(result) if args.export else None
+            if table is not None and checked.problems:
+                table = mark_problems(table, checked)
+                print(_("{file}: `gridxl check` finds {n} problem(s), exported anyway (--force)").format(
+                    file=args.file, n=len(checked.problems)), file=sys.stderr)
             bar("写入工作簿")
             write_recalculated(result, args.output)
             if table is not None:

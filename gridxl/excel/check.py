@@ -21,6 +21,7 @@ Nothing is changed in the file.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +181,10 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
                                         f"{sch.unit} {name!r} is not on the {INPUT} sheet"))
     if expected_units is not None:
         _check_unit_list(plan, unit_names, expected_units, problems)
-    _check_formulas(plan, reader, problems)
+    earlier = _check_formulas(plan, reader, problems)
+    if earlier:
+        notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (中国式排名 with ISNUMBER, which "
+                     f"Gnumeric evaluates differently); `gridxl template --refresh {path} -o NEW.xlsx` renews them")
     order = {s.name: i for i, s in enumerate(plan.sheets())}
     problems.sort(key=lambda p: (order.get(p.sheet, 99), p.row, p.col))
     pkg.close()
@@ -282,7 +286,25 @@ def _check_unit_list(plan: Plan, names: dict[int, str], expected: list[str], pro
                                                       f"the template was made for but no row names it"))
 
 
-def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem]):
+# How earlier versions of gridxl wrote a formula that is written otherwise now: such a cell was not changed by
+# anyone, so it is a note (refresh the template), not a problem.
+_EARLIER_SPELLINGS = (
+    # 中国式排名 before (range<>"") replaced ISNUMBER(range), which Gnumeric evaluates on one cell in SUMPRODUCT
+    (re.compile(r'\((\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)<>""\)\*'), r"ISNUMBER(\1)*"),
+)
+
+
+def _earlier_spelling(actual: str, expected: str, cell, sheet) -> bool:
+    for pattern, old in _EARLIER_SPELLINGS:
+        earlier = pattern.sub(old, expected)
+        if earlier != expected and same_formula(actual, earlier, cell, sheet):
+            return True
+    return False
+
+
+def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem]) -> int:
+    """Formula cells deleted, typed over or changed; returns how many hold an earlier gridxl's spelling."""
+    earlier = 0
     for sheet, r, c, expected in plan.formula_cells():
         actual = reader.formulas(sheet).get((r, c))
         if actual is None:
@@ -293,8 +315,13 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem]):
                 problems.append(Problem(sheet, r, c, f"the formula was overwritten with the value {_fmt(value)} "
                                                      f"(expected ={_short(expected)})"))
         elif not same_formula(actual, expected, (r, c), sheet):
+            if _earlier_spelling(actual, expected, (r, c), sheet):
+                earlier += 1
+                continue
             problems.append(Problem(sheet, r, c, f"the formula was changed to ={_short(actual)} "
                                                  f"(expected ={_short(expected)})"))
+
+    return earlier
 
 
 def _short(formula: str, limit: int = 120) -> str:

@@ -8,6 +8,8 @@ names, every function to one name, every number to its value.
 """
 from __future__ import annotations
 
+import functools
+
 from .recalc import Unsupported, _function_name, normalise_formula, parse_formula, tokenize
 
 # Functions that are one function under two names (the newer name is what Excel 2010+ saves).
@@ -17,7 +19,7 @@ SAME_FUNCTION = {"RANK.EQ": "RANK", "STDEV.S": "STDEV", "VAR.S": "VAR", "MODE.SN
 
 def same_formula(a: str, b: str, cell: tuple[int, int], sheet: str) -> bool:
     """True when the formulas ``a`` and ``b``, both held in ``cell`` of ``sheet``, compute the same thing."""
-    if normalise_formula(a) == normalise_formula(b):
+    if a == b or normalise_formula(a) == normalise_formula(b):
         return True
     try:
         return meaning(a, cell, sheet) == meaning(b, cell, sheet)
@@ -40,7 +42,13 @@ def meaning(text: str, cell: tuple[int, int], sheet: str):
         c2 = spec.c2 if spec.c2abs else spec.c2 + col
         name = (spec.sheet if spec.sheet is not None else sheet).casefold()
         resolved.append(("ref", name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-    return _tree(parse_formula(placeholder), resolved)
+    return _tree(_parsed(placeholder), resolved)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(placeholder: str):
+    """The parse tree of a formula with its references numbered: the same for every row of a column."""
+    return parse_formula(placeholder)
 
 
 def _tree(node, refs):
