@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .excel_math import format_number
-from .expr import Env, Refs, divisors, parse
+from .expr import Env, Refs
 from .kinds import band_amount, value_texts
 from .scheme import UNIT_KEY, Scheme
 from .texts import TEXT, cat, constant, join_nonempty, numbers, pick, remembered
@@ -76,9 +76,10 @@ def explain_column(scheme: Scheme, key: str, fields: dict, scores: dict, measure
         rows = np.flatnonzero(todo)
         if not len(rows):
             break
-        cond = parse(rule["if"], lambda name: scheme.resolve(name))
+        cond = scheme.when_condition(rule, ind)  # false when it would divide by 0, as the score's IF
         env = Env(_take(fields, rows), _take(scores, rows))
-        hit = np.broadcast_to(np.asarray(cond.evaluate(env), dtype=bool), (len(rows),))
+        with np.errstate(all="ignore"):
+            hit = np.broadcast_to(np.asarray(cond.evaluate(env), dtype=bool), (len(rows),))
         text[rows[hit]] = f"{ind.name}: {rule.get('text', rule['if'])} -> {format_number(rule['score'])}"
         todo[rows[hit]] = False
     rows = np.flatnonzero(todo)
@@ -87,7 +88,7 @@ def explain_column(scheme: Scheme, key: str, fields: dict, scores: dict, measure
         sub_score = sub_scores.get(key, score[rows])
         if comp.measure is not None:
             value = _take({key: np.asarray(measures.get(key, np.full(n, np.nan)), dtype=float)}, rows)[key]
-            part = _explain_measure(scheme, ind, comp.measure, sub_fields, sub_scores, value, sub_score)
+            part = _explain_measure(scheme, ind, comp, sub_fields, sub_scores, value, sub_score)
         else:
             part = _explain_items(scheme, ind, sub_fields, sub_scores, sub_score)
         text[rows] = part
@@ -128,14 +129,14 @@ def _substituted(expr, fields: dict, scores: dict, n: int) -> np.ndarray:
     return out
 
 
-def _explain_measure(scheme, ind, measure, fields, scores, value, score) -> np.ndarray:
+def _explain_measure(scheme, ind, comp, fields, scores, value, score) -> np.ndarray:
     n = len(score)
-    shown = _substituted(measure, fields, scores, n)
+    shown = _substituted(comp.measure, fields, scores, n)
     zero = np.zeros(n, dtype=bool)
-    for d in divisors(measure):
-        for k in d.fields():
-            if k in fields and np.asarray(fields[k]).dtype.kind == "f":
-                zero |= np.asarray(fields[k]) == 0
+    if comp.zero_guard is not None:  # the guard the score itself takes: a denominator expression is 0
+        with np.errstate(all="ignore"):
+            zero = np.broadcast_to(np.asarray(comp.zero_guard.evaluate(Env(fields, scores)), dtype=float) != 0,
+                                   (n,)).copy()
     tail = ind.rule_kind.explain(ind, value, score) if ind.rule_kind.explain else cat("-> ", numbers(score))
     normal = cat(f"{ind.name} ", shown, "=", value_texts(ind, value), " ", tail)
     return pick(zero, cat(f"{ind.name}: ", shown, ", 分母为 0 -> ", numbers(score)), normal)

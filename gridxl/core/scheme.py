@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import kinds as kinds_mod
-from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
+from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr,
                    parse)
+from .guards import any_zero, guarded, guarded_condition
 
 FIELD_TYPES = {
     "count": "whole number >= 0",
@@ -161,7 +162,7 @@ class Indicator:
     def item_value(self, item: dict) -> Expr:
         if "field" in item:
             return self.scheme.resolve(item["field"], self)
-        return self.scheme.parse_expr(item["value"], self, "value")
+        return guarded(self.scheme.parse_expr(item["value"], self, "value"), 0.0)  # nothing counted without a rate
 
     def _where(self, name: str | None = None) -> str:
         path = self.scheme.path if self.scheme else "<scheme>"
@@ -292,6 +293,14 @@ class Scheme:
             return Score(name)
         raise ExprError(f"{name!r} is neither an input field nor an indicator of this scheme")
 
+    def when_condition(self, rule: dict, ind: Indicator) -> Expr:
+        """A `when` rule's condition; false when it would divide by 0."""
+        return guarded_condition(self.parse_expr(rule["if"], ind, "when"))
+
+    def flag_condition(self, flag: "Flag") -> Expr:
+        """A flag's condition (it may read the total); false when it would divide by 0."""
+        return guarded_condition(parse(flag.condition, self.resolve))
+
     def parse_expr(self, text: str, ind: Indicator, what: str) -> Expr:
         try:
             return parse(text, lambda n: self.resolve(n, ind))
@@ -313,16 +322,11 @@ class Scheme:
         except (KeyError, TypeError, ExprError) as exc:
             raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
         score: Expr = ROUND(raw, ind.digits)
-        zero_guard = None
-        if measure is not None:
-            zero_keys = list(dict.fromkeys(key for d in divisors(measure) for key in d.fields()))
-            guards = [Field(k).eq(0) if k in self.field_keys else Score(k).eq(0) for k in zero_keys]
-            if guards:
-                zero_guard = OR(*guards)
-                score = IF(zero_guard, ind.if_zero, score)
+        zero_guard = any_zero(measure) if measure is not None else None  # the denominators themselves = 0
+        if zero_guard is not None:
+            score = IF(zero_guard, ind.if_zero, score)
         for rule in reversed(ind.when):
-            cond = self.parse_expr(rule["if"], ind, "when")
-            score = IF(cond, rule["score"], score)
+            score = IF(self.when_condition(rule, ind), rule["score"], score)
         inputs = []
         for expr in ([measure] if measure is not None else []) + [score]:
             for key in expr.fields():

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .excel_math import excel_round
-from .expr import COMPARE_DIGITS, Env, ExprError, ROUND, parse
+from .expr import COMPARE_DIGITS, Env, ExprError, ROUND
 from .explain import explain_frame
 from .scheme import SUBUNIT_KEY, UNIT_KEY, Scheme
 
@@ -154,7 +154,7 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
     forced = np.full(n, None, dtype=object)
     flag_values = {}
     for flag in scheme.flags:
-        cond = parse(flag.condition, scheme.resolve)
+        cond = scheme.flag_condition(flag)
         hit = np.broadcast_to(np.asarray(cond.evaluate(extra_env), dtype=bool), (n,))
         flag_values[flag.key] = np.where(hit, flag.label, "")
         if flag.grade:

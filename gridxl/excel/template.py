@@ -36,7 +36,7 @@ from typing import Callable
 
 from .. import __version__
 from ..core.excel_math import format_number
-from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text, parse
+from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
 from ..core.ranks import DENSE_RANK
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
@@ -398,7 +398,7 @@ class Plan:
         return formula
 
     def _forced(self) -> list:
-        return [(parse(f.condition, self.scheme.resolve), f.grade) for f in self.scheme.flags if f.grade]
+        return [(self.scheme.flag_condition(f), f.grade) for f in self.scheme.flags if f.grade]
 
     def _grade_formula(self):
         s = self.score
@@ -424,7 +424,7 @@ class Plan:
     def _flag_formula(self, flag):
         s = self.score
         total = s.get("total")
-        cond = parse(flag.condition, self.scheme.resolve)
+        cond = self.scheme.flag_condition(flag)
         label = Text(flag.label).to_excel(None)
 
         def formula(r):
