@@ -138,3 +138,73 @@ def _col(ref: str) -> int:
 
 def _row(ref: str) -> int:
     return int(re.search(r"\d+", ref).group(0))
+
+
+# -- rows inserted, deleted and moved as Excel does it -----------------------------------------------
+def remap_rows(source: Path, output: Path, sheet: str, mapping: dict) -> Path:
+    """What Excel writes after rows of ``sheet`` were inserted, deleted or moved.
+
+    ``mapping``: old row -> new row (None: the row was deleted).  The cells of those rows move; every
+    formula of the workbook that read them follows them (``录入!C10`` -> ``录入!C11``), a reference to
+    a deleted row becomes ``录入!#REF!``, as Excel rewrites references when rows move.
+    """
+    with zipfile.ZipFile(source) as zin:
+        wb = etree.fromstring(zin.read("xl/workbook.xml"))
+        rels = etree.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): "xl/" + r.get("Target").lstrip("/").removeprefix("xl/") for r in rels}
+        rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+        part_of = {s.get("name"): targets[s.get(rid)] for s in wb.iter(Q + "sheet")}
+        moved_part = part_of[sheet]
+        ref = re.compile(r"((?:'?%s'?)!\$?[A-Z]{1,3}\$?)(\d+)(?!\d)" % re.escape(sheet))
+
+        def follow(text):
+            def sub(m):
+                new = mapping.get(int(m.group(2)), int(m.group(2)))
+                return f"{m.group(1).split('!')[0]}!#REF!" if new is None else f"{m.group(1)}{new}"
+            return ref.sub(sub, text)
+
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name in zin.namelist():
+                data = zin.read(name)
+                if name in part_of.values():
+                    root = etree.fromstring(data)
+                    for f in root.iter(Q + "f"):
+                        if f.text:
+                            f.text = follow(f.text)
+                    if name == moved_part:
+                        _move_cells(root, mapping)
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                zout.writestr(name, data)
+    return output
+
+
+def _move_cells(root, mapping):
+    data = root.find(Q + "sheetData")
+    rows = {int(r.get("r")): r for r in data.iter(Q + "row")}
+    for r in list(rows.values()):
+        data.remove(r)
+    placed = {}
+    for old, row in rows.items():
+        new = mapping.get(old, old)
+        if new is None:
+            continue
+        row.set("r", str(new))
+        for c in row.iter(Q + "c"):
+            c.set("r", re.sub(r"\d+$", str(new), c.get("r")))
+        placed[new] = row
+    for new in sorted(placed):
+        data.append(placed[new])
+
+
+def insert_row(source, output, sheet, at, last=200):
+    return remap_rows(source, output, sheet, {r: r + 1 for r in range(at, last + 1)})
+
+
+def delete_row(source, output, sheet, at, last=200):
+    return remap_rows(source, output, sheet, {at: None, **{r: r - 1 for r in range(at + 1, last + 1)}})
+
+
+def move_row(source, output, sheet, frm, to):
+    """Cut row ``frm`` and insert it before row ``to`` (to < frm)."""
+    mapping = {frm: to, **{r: r + 1 for r in range(to, frm)}}
+    return remap_rows(source, output, sheet, mapping)

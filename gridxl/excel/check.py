@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from ..core.shares import rate_divisions
 from ..inputs import parse_number
 from .cached_values import ExcelError, Package, PackageError, cell_name
 from .formula_meaning import same_formula
+from .rows import RowMap, input_rows, retarget, row_findings
 from .recalc import Unsupported, translate
 from .template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
 
@@ -48,6 +49,7 @@ class Problem:
     row: int
     col: int
     message: str
+    kind: str = field(default="", compare=False)  # "blanks": a row's blank inputs (merged with "was added")
 
     @property
     def cell(self) -> str:
@@ -72,6 +74,11 @@ def _fmt(v) -> str:
     return repr(v)
 
 
+def percent_advice(percent: float) -> str:
+    """How to type a percent so formulas read it: the one wording every message uses."""
+    return f"{percent:g}% (or {percent / 100:g})"
+
+
 def value_problem(spec: FieldSpec, value) -> str | None:
     """What is wrong with one input value (None when it is fine; blanks are reported elsewhere)."""
     expected = FIELD_TYPES[spec.type]
@@ -90,14 +97,16 @@ def value_problem(spec: FieldSpec, value) -> str | None:
             as_number = float(folded.rstrip("%"))
         except ValueError:
             return f"text {value!r} in a number cell ({spec.label}): expected {expected}"
+        retype = percent_advice(as_number) if spec.type == "rate" and folded.endswith("%") else None
         if folded != value.strip():
             return (f"text with full-width characters {value!r} in a number cell ({spec.label}): "
-                    f"formulas do not count it; type {folded}")
-        return f"number stored as text {value!r} ({spec.label}): formulas do not count it; retype it as {as_number:g}"
+                    f"formulas do not count it; type {retype or folded}")
+        retype = retype or f"{as_number:g}"
+        return f"number stored as text {value!r} ({spec.label}): formulas do not count it; retype it as {retype}"
     x = float(value)
     lo, hi = spec.bounds()
     if spec.type == "rate" and hi is not None and x > hi:  # gridxl score reads 95 as 95%; a formula does not
-        return f"rate {x:g} is above {hi * 100:g}% ({spec.label}): type 95% (or 0.95), not 95"
+        return f"rate {x:g} is above {hi * 100:g}% ({spec.label}): type {percent_advice(x)}, not {x:g}"
     if x < 0 and (lo is None or lo >= 0):
         return f"negative value {x:g} ({spec.label}): expected {expected}"
     _, wanted = parse_number(x, spec)
@@ -171,7 +180,11 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     problems: list[Problem] = []
     expected_units = read_unit_names(units) if isinstance(units, (str, Path)) else \
         list(units) if units is not None else (layout.units or None)
-    unit_names = _check_inputs(plan, plan.input, reader, problems, "unit")
+    rows = input_rows(plan, reader.formulas(plan.score.name))  # rows inserted/deleted/moved as Excel does it
+    unit_names = _check_inputs(plan, plan.input, reader, problems, "unit", max(rows.input_rows(), default=0))
+    found, row_notes, inserted, deleted = row_findings(plan, rows, unit_names, layout.units)
+    problems.extend(Problem(*p) for p in found)
+    notes.extend(row_notes)
     if plan.grid is not None:
         grid_units = _check_inputs(plan, plan.grid, reader, problems, "subunit")
         known = set(unit_names.values())
@@ -179,9 +192,15 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
             if name and name not in known:
                 problems.append(Problem(plan.grid.name, r, plan.grid.get("unit").col,
                                         f"{sch.unit} {name!r} is not on the {INPUT} sheet"))
+        _check_units_have_grids(plan, unit_names, grid_units, problems)
+    if not unit_names:
+        first, last = plan.input.first, plan.input.last
+        problems.append(Problem(INPUT, 0, 0, f"no {sch.unit} is filled in (rows {first}–{last} are empty): type each "
+                                             f"{sch.unit}'s name and inputs; nothing can be scored yet"))
     if expected_units is not None:
-        _check_unit_list(plan, unit_names, expected_units, problems)
-    earlier = _check_formulas(plan, reader, problems)
+        _check_unit_list(plan, {r: n for r, n in unit_names.items() if r not in inserted},
+                         [u for u in expected_units if u not in deleted], problems)
+    earlier = _check_formulas(plan, reader, problems, rows)
     if earlier:
         notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (中国式排名 with ISNUMBER, which "
                      f"Gnumeric evaluates differently); `gridxl template --refresh {path} -o NEW.xlsx` renews them")
@@ -191,8 +210,13 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     return CheckResult(path, sch, problems, notes)
 
 
-def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[Problem], level: str):
-    """Input cells of one sheet; returns {row: unit name} of the rows in use."""
+def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[Problem], level: str,
+                  read_to: int = 0):
+    """Input cells of one sheet; returns {row: unit name} of the rows in use.
+
+    ``read_to``: the last row formulas read (rows inserted push the last unit below the template's rows).
+    """
+    last = max(sheet.last, read_to)
     values = reader.values(sheet.name)
     if sheet.name not in reader.pkg.sheet_names:
         problems.append(Problem(sheet.name, 0, 0, "the sheet is missing"))
@@ -200,10 +224,11 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
     unit_col = sheet.get("unit")
     sub_col = sheet.find("subunit")
     field_cols = [c for c in sheet.columns if c.role == "field"]
+    _check_rows_below(plan, sheet, values, problems, last)
     divisions = rate_divisions(plan.scheme, level)
     names: dict[int, str] = {}
     first_row_of: dict[str, int] = {}
-    for r in range(sheet.first, sheet.last + 1):
+    for r in range(sheet.first, last + 1):
         raw_unit = values.get((r, unit_col.col))
         row_values = {c.key: values.get((r, c.col)) for c in field_cols}
         used = [v for v in row_values.values() if v is not None and v != ""]
@@ -222,11 +247,12 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
         if sub_col is not None and values.get((r, sub_col.col)) in (None, ""):
             problems.append(Problem(sheet.name, r, sub_col.col, f"the {plan.scheme.subunit} name is blank"))
         numbers = {}
+        blanks = [c for c in field_cols if row_values[c.key] is None or row_values[c.key] == ""]
+        if blanks:
+            problems.append(_blanks_problem(sheet, r, blanks, name))
         for c in field_cols:
             v = row_values[c.key]
             if v is None or v == "":
-                problems.append(Problem(sheet.name, r, c.col, f"blank: {c.spec.label} expects "
-                                                              f"{FIELD_TYPES[c.spec.type]}"))
                 continue
             msg = value_problem(c.spec, v)
             if msg:
@@ -255,6 +281,50 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
     return names
 
 
+def _check_rows_below(plan: Plan, sheet: SheetPlan, values: dict, problems: list[Problem], last: int):
+    """Rows typed below the last row formulas read: nothing scores them (one finding per row)."""
+    cols = {c.col for c in sheet.columns if c.role in ("unit", "subunit", "field")}
+    rows = sorted({r for (r, c), v in values.items() if r > last and c in cols and v not in (None, "")})
+    unit_col = sheet.get("unit").col
+    for r in rows:
+        name = values.get((r, unit_col))
+        who = f"{name!r} " if name not in (None, "") else "a row "
+        problems.append(Problem(sheet.name, r, unit_col, (
+            f"{who}typed below the template's last row ({last}): no formula scores it; make room with "
+            f"`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value")))
+
+
+def _check_units_have_grids(plan: Plan, units: dict[int, str], grids: dict[int, str], problems: list[Problem]):
+    """Schemes that average grids: a unit without grid rows has blank per-grid scores (one finding, not silence)."""
+    sch = plan.scheme
+    averaged = "、".join(ind.name for ind in sch.indicators if ind.per_subunit)
+    if not averaged or not units:
+        return
+    with_grids = set(grids.values())
+    if not with_grids:
+        problems.append(Problem(plan.grid.name, 0, 0, f"no {sch.subunit} row is filled in: the per-{sch.subunit} "
+                                                      f"scores ({averaged}) of every {sch.unit} stay blank"))
+        return
+    unit_col = plan.input.get("unit").col
+    for r, name in units.items():
+        if name and name not in with_grids:
+            problems.append(Problem(INPUT, r, unit_col, f"{name!r} has no rows on {plan.grid.name}: its "
+                                                        f"per-{sch.subunit} scores ({averaged}) stay blank"))
+
+
+def _blanks_problem(sheet: SheetPlan, r: int, blanks, name: str) -> Problem:
+    """One finding per row: a unit typed with its inputs left blank is one thing to fix, not 17."""
+    if len(blanks) == 1:
+        c = blanks[0]
+        return Problem(sheet.name, r, c.col, f"blank: {c.spec.label} expects {FIELD_TYPES[c.spec.type]}")
+    labels = "、".join(c.spec.label for c in blanks[:6]) + ("…" if len(blanks) > 6 else "")
+    span = f"{cell_name(r, blanks[0].col)}:{cell_name(r, blanks[-1].col)}"
+    who = f"{name!r}: " if name else ""
+    return Problem(sheet.name, r, blanks[0].col, f"{who}{len(blanks)} inputs are blank ({span}: {labels}); "
+                                                 f"its scores, total and rank stay empty until they are filled in",
+                   kind="blanks")
+
+
 def _describe(expr, sheet: SheetPlan, row: int) -> str:
     """The side of a division the way a clerk reads it: its labels and cells."""
     if isinstance(expr, Field):
@@ -276,10 +346,16 @@ def _check_unit_list(plan: Plan, names: dict[int, str], expected: list[str], pro
     col = sheet.get("unit").col
     present = {n: r for r, n in names.items() if n}
     wanted = [unicodedata.normalize("NFKC", str(u)).strip() for u in expected if str(u).strip()]
+    blanks = {p.row: p for p in problems if p.kind == "blanks" and p.sheet == sheet.name}
     for name, r in present.items():
         if name not in wanted:
-            problems.append(Problem(sheet.name, r, col, f"{name!r} was added: it is not one of the "
-                                                        f"{len(wanted)} {plan.scheme.unit} the template was made for"))
+            added = f"{name!r} was added: it is not one of the {len(wanted)} {plan.scheme.unit} the template was made for"
+            if r in blanks:  # one unit, one finding: added, and its inputs not typed yet
+                problems.remove(blanks[r])
+                rest = blanks[r].message.split(": ", 1)[1] if blanks[r].message.startswith(repr(name)) else \
+                    blanks[r].message
+                added += f"; {rest}"
+            problems.append(Problem(sheet.name, r, col, added))
     for name in wanted:
         if name not in present:
             problems.append(Problem(sheet.name, 0, 0, f"{name!r} was removed: it is one of the {plan.scheme.unit} "
@@ -302,11 +378,18 @@ def _earlier_spelling(actual: str, expected: str, cell, sheet) -> bool:
     return False
 
 
-def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem]) -> int:
-    """Formula cells deleted, typed over or changed; returns how many hold an earlier gridxl's spelling."""
+def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap) -> int:
+    """Formula cells deleted, typed over or changed; returns how many hold an earlier gridxl's spelling.
+
+    On a 评分 row that reads another 录入 row (rows inserted or moved), the expected formula reads that row.
+    """
     earlier = 0
     for sheet, r, c, expected in plan.formula_cells():
         actual = reader.formulas(sheet).get((r, c))
+        if sheet == plan.score.name and r in rows.reads:
+            if rows.reads[r] is None:
+                continue  # the row was deleted: reported once, as such
+            expected = retarget(expected, plan.input.name, r, rows.reads[r])
         if actual is None:
             value = reader.values(sheet).get((r, c))
             if value is None:
