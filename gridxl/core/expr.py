@@ -358,7 +358,28 @@ class Func(Expr):
                 return excel_rounddown(vals[0], int(self.args[1].constant()))
             if name == "NA":
                 return np.nan
+            if name in _CELL_TESTS:  # what a typed cell holds (check reads text, TRUE/FALSE as typed)
+                return _CELL_TESTS[name](*vals)
         raise ExprError(f"function {name} is not available")
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_)) \
+        and bool(np.isfinite(x))
+
+
+def _cells(fn, otype):
+    def apply(*vals):
+        return np.vectorize(fn, otypes=[otype])(*[np.asarray(v, dtype=object) for v in vals])
+    return apply
+
+
+_CELL_TESTS = {
+    "ISNUMBER": _cells(_is_number, bool),
+    "ISBLANK": _cells(lambda x: x is None or (isinstance(x, float) and bool(np.isnan(x))), bool),
+    "N": _cells(lambda x: float(x) if _is_number(x) else 1.0 if x is True else 0.0, float),
+    "COUNT": lambda *vals: sum(_cells(_is_number, bool)(v).astype(float) for v in vals),
+}
 
 
 def _reduce(fn, vals):

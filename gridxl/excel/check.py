@@ -113,6 +113,26 @@ def value_problem(spec: FieldSpec, value) -> str | None:
     return None if wanted is None else f"{x:g} ({spec.label}): expected {wanted}"
 
 
+def input_problem(spec: FieldSpec, value) -> str | None:
+    """What is wrong with a typed value, when the workbook's own rule (core/validity) says it is invalid.
+
+    The verdict is the tree the template's conditional formatting prints; ``value_problem`` words it.
+    """
+    tree = _validity_tree(spec)
+    if tree is None:
+        return value_problem(spec, value)
+    with np.errstate(all="ignore"):
+        bad = bool(np.asarray(tree.evaluate(Env({spec.key: np.asarray([value], dtype=object)}))).reshape(-1)[0])
+    if not bad:
+        return None
+    return value_problem(spec, value) or f"{_fmt(value)} is not a valid value of {spec.label}"
+
+
+def _validity_tree(spec: FieldSpec):
+    from ..core.validity import invalid_value
+    return invalid_value(spec, Field(spec.key))
+
+
 class _Keys:
     @staticmethod
     def cell(space, key):
@@ -254,7 +274,7 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
             v = row_values[c.key]
             if v is None or v == "":
                 continue
-            msg = value_problem(c.spec, v)
+            msg = input_problem(c.spec, v)
             if msg:
                 problems.append(Problem(sheet.name, r, c.col, msg))
             elif c.spec.type != "choice":

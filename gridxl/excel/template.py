@@ -1060,12 +1060,16 @@ def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=Non
     prefill = _column_values(data, keys, specs) if data is not None else {}
     if units and UNIT_KEY not in prefill:
         prefill[UNIT_KEY] = list(units)
-    _write_table(wb.create_sheet(INPUT), plan.input, prefill)
+    from .input_marks import mark_invalid_inputs
+
+    _write_table(ws := wb.create_sheet(INPUT), plan.input, prefill)
+    mark_invalid_inputs(ws, plan, plan.input)
     if plan.grid is not None:
         ws = wb.create_sheet(plan.grid.name)
         sub_keys = [UNIT_KEY, SUBUNIT_KEY] + [f.key for f in plan.scheme.subunit_fields()]
         _write_table(ws, plan.grid, _column_values(subunits, sub_keys, specs) if subunits is not None else {})
         _grid_unit_validation(ws, plan)
+        mark_invalid_inputs(ws, plan, plan.grid)
     _write_table(wb.create_sheet(SCORE), plan.score)
     _write_summary(wb.create_sheet(SUMMARY), plan)
     meta = wb.create_sheet(META)
