@@ -107,3 +107,43 @@ def test_messy_typing_check_recalc_score_and_libreoffice_flag_the_same_cells(tmp
         assert r.returncode == 2, r.stderr
         assert set(cells.findall(r.stderr)) == set(typed), args[0]
     assert not (tmp_path / "s.csv").exists() and not (tmp_path / "s2.csv").exists()
+
+
+def test_messy_typing_parity_recalc_libreoffice_gnumeric(tmp_path):
+    """Typed into a template, every bad-input class shows 输入有误 in the unit's affected scores, total and
+    ranks: gridxl recalc, LibreOffice and Gnumeric compute the same value in every formula cell, and the
+    units with clean inputs keep the core's scores."""
+    import pandas as pd
+    from gridxl.excel.recalc import recalculate
+    from .excel_helpers import cell_differences, expected_table, table_differences
+    from .test_roundtrip import gnumeric_save
+    soffice_or_skip()
+    scheme = get_scheme("yushui-2022")
+    frame, _ = sample_inputs(scheme)
+    path = template_with(scheme, tmp_path / "t.xlsx", frame)
+    wb = openpyxl.load_workbook(path)
+    typed = {"C5": "八十", "D6": "36998", "E7": "４６５８", "F8": -5, "G9": 2.5, "G11": 99999, "C12": "#N/A"}
+    for ref, value in typed.items():
+        wb["录入"][ref] = value
+    wb.save(tmp_path / "typed.xlsx")
+    mine = recalculate(tmp_path / "typed.xlsx")
+    assert mine.engine == "columns", mine.reason
+    (lo,) = convert([tmp_path / "typed.xlsx"], tmp_path / "lo")
+    assert cell_differences(mine.values, Package(lo)) == []
+    gn = gnumeric_save(tmp_path / "typed.xlsx", tmp_path / "gn.xlsx", recalc=True)
+    assert cell_differences({"评分": mine.values["评分"]}, Package(gn)) == []
+    scores = mine.values["评分"]
+    # G11 (a numerator above its denominator) is marked and named by check, but still scored as the core does
+    bad_rows = {int(re.sub(r"[A-Z]+", "", ref)) for ref in typed if ref != "G11"}
+    from gridxl.excel.template import read_layout
+    layout = read_layout(Package(path))
+    total_col = next(c for (sheet, role, _k), c in layout.columns.items() if sheet == "评分" and role == "total")
+    for r in range(5, 22):
+        shown = scores[(r, total_col)]
+        assert (shown == "输入有误") == (r in bad_rows), r
+    clean = [r - 5 for r in range(5, 22) if r not in bad_rows and r != 11]
+    keys = [ind.key for ind in scheme.indicators]
+    want = expected_table(scheme, frame, None).iloc[clean][["unit"] + keys].reset_index(drop=True)
+    got = pd.DataFrame({"unit": [scores[(r + 5, 2)] for r in clean],
+                        **{k: [scores[(r + 5, 3 + j)] for r in clean] for j, k in enumerate(keys)}})
+    assert table_differences(want, got) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .expr import IF, NOT, OR, Expr, Field, Func, Num
 
 WHOLE_TYPES = ("count", "flag")
+INVALID = "输入有误"  # what a score cell shows when an input it reads is not a valid value
 
 
 def invalid_value(spec, x: Expr) -> Expr | None:
@@ -43,4 +44,12 @@ def numerator_above(num: Expr, den: Expr) -> Expr:
     return IF(typed, num > den, Num(0.0))
 
 
-__all__ = ["invalid_value", "numerator_above"]
+def any_invalid(conditions: list[Expr]) -> Expr | None:
+    """One condition true when any of ``conditions`` is (None for none)."""
+    conditions = [c for c in conditions if c is not None]
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else OR(*conditions)
+
+
+__all__ = ["invalid_value", "numerator_above", "any_invalid", "INVALID"]

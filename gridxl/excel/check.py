@@ -220,10 +220,13 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     if expected_units is not None:
         _check_unit_list(plan, {r: n for r, n in unit_names.items() if r not in inserted},
                          [u for u in expected_units if u not in deleted], problems)
-    earlier = _check_formulas(plan, reader, problems, rows)
+    before = plan_of(layout, sch)
+    before.marks = False  # the formulas as gridxl wrote them before templates showed 输入有误
+    earlier = _check_formulas(plan, reader, problems, rows, before)
     if earlier:
-        notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (中国式排名 with ISNUMBER, which "
-                     f"Gnumeric evaluates differently); `gridxl template --refresh {path} -o NEW.xlsx` renews them")
+        notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (without 输入有误 marks, or "
+                     f"中国式排名 with ISNUMBER, which Gnumeric evaluates differently); "
+                     f"`gridxl template --refresh {path} -o NEW.xlsx` renews them")
     order = {s.name: i for i, s in enumerate(plan.sheets())}
     problems.sort(key=lambda p: (order.get(p.sheet, 99), p.row, p.col))
     pkg.close()
@@ -391,6 +394,8 @@ _EARLIER_SPELLINGS = (
 
 
 def _earlier_spelling(actual: str, expected: str, cell, sheet) -> bool:
+    if same_formula(actual, expected, cell, sheet):
+        return True
     for pattern, old in _EARLIER_SPELLINGS:
         earlier = pattern.sub(old, expected)
         if earlier != expected and same_formula(actual, earlier, cell, sheet):
@@ -398,12 +403,13 @@ def _earlier_spelling(actual: str, expected: str, cell, sheet) -> bool:
     return False
 
 
-def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap) -> int:
+def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap, before: Plan) -> int:
     """Formula cells deleted, typed over or changed; returns how many hold an earlier gridxl's spelling.
 
     On a 评分 row that reads another 录入 row (rows inserted or moved), the expected formula reads that row.
     """
     earlier = 0
+    previous: dict = {}
     for sheet, r, c, expected in plan.formula_cells():
         actual = reader.formulas(sheet).get((r, c))
         if sheet == plan.score.name and r in rows.reads:
@@ -418,7 +424,12 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: 
                 problems.append(Problem(sheet, r, c, f"the formula was overwritten with the value {_fmt(value)} "
                                                      f"(expected ={_short(expected)})"))
         elif not same_formula(actual, expected, (r, c), sheet):
-            if _earlier_spelling(actual, expected, (r, c), sheet):
+            if not previous:  # only a file with differences pays for the earlier formulas
+                previous.update(((s, rr, cc), f) for s, rr, cc, f in before.formula_cells())
+            old = previous.get((sheet, r, c), expected)
+            if sheet == plan.score.name and r in rows.reads:
+                old = retarget(old, plan.input.name, r, rows.reads[r])
+            if _earlier_spelling(actual, old, (r, c), sheet):
                 earlier += 1
                 continue
             problems.append(Problem(sheet, r, c, f"the formula was changed to ={_short(actual)} "

@@ -807,6 +807,13 @@ def f_or(ctx, *args):
     return _logical(args, "or")
 
 
+def f_n(ctx, v):
+    """N(): a number itself, TRUE/FALSE 1/0, text and blanks 0, errors kept."""
+    errors = Errors(v.shape)
+    errors.add_xv(v)
+    return finish(np.where((v.typ == NUM) | (v.typ == BOOL), v.num, 0.0), errors)
+
+
 def f_not(ctx, v):
     errors = Errors(v.shape)
     return finish((~truth(v, errors)).astype(float), errors, BOOL)
@@ -1235,7 +1242,7 @@ def f_choose(ctx, k, *options):
 
 FUNCTIONS = {
     "SUM": f_sum, "MIN": f_min, "MAX": f_max, "AVERAGE": f_average, "COUNT": f_count, "COUNTA": f_counta,
-    "COUNTBLANK": f_countblank, "AND": f_and, "OR": f_or, "NOT": f_not,
+    "COUNTBLANK": f_countblank, "AND": f_and, "OR": f_or, "NOT": f_not, "N": f_n,
     "INT": _unary_math(lambda x, e: np.floor(x)), "ABS": _unary_math(lambda x, e: np.abs(x)),
     "SIGN": _unary_math(lambda x, e: np.sign(x)),
     "ROUND": _rounding(excel_round), "ROUNDUP": _rounding(excel_roundup), "ROUNDDOWN": _rounding(excel_rounddown),

@@ -37,7 +37,8 @@ from typing import Callable
 from .. import __version__
 from ..core.excel_math import format_number
 from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
-from ..core.ranks import DENSE_RANK
+from ..core.ranks import DENSE_RANK, DENSE_RANK_PLAIN
+from ..core.validity import INVALID, any_invalid, invalid_value
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
 from .clerk_text import clerk_text, condition_text
@@ -154,6 +155,7 @@ class Plan:
             raise TemplateError("a template needs at least one unit row")
         self.scheme = scheme
         self.mode = formulas
+        self.marks = True  # 输入有误 in the cells an invalid input reaches (False: as gridxl wrote them before)
         self.period = period or ""
         self.period_text = period_text(period, scheme)
         self.compiled = scheme.compiled()
@@ -291,12 +293,15 @@ class Plan:
         total = s.add(Column("total", TOTAL_KEY, f"总分\n（{_pts(self.scheme.total_points)}分）",
                              number_format="0.00"))
         first, last = scores[0], scores[-1]
-        total.formula = lambda r: (f'IF(COUNT({first.letter}{r}:{last.letter}{r})<{len(scores)},"",'
-                                   f'ROUND(SUM({first.letter}{r}:{last.letter}{r}),{self.scheme.digits}))')
+        total.formula = lambda r: self._marked(
+            f'COUNTIF({first.letter}{r}:{last.letter}{r},"{INVALID}")>0',
+            f'IF(COUNT({first.letter}{r}:{last.letter}{r})<{len(scores)},"",'
+            f'ROUND(SUM({first.letter}{r}:{last.letter}{r}),{self.scheme.digits}))')
         t = total.letter
         tr = self.span(s, total, s)
         rank = s.add(Column("rank", "rank", "名次", number_format="0",
-                            formula=lambda r: f'IF({t}{r}="","",RANK({t}{r},{tr},0))'))
+                            formula=lambda r: f'IF(ISNUMBER({t}{r}),RANK({t}{r},{tr},0),{t}{r})' if self.marks
+                            else f'IF({t}{r}="","",RANK({t}{r},{tr},0))'))
         dense = s.add(Column("rank_dense", "rank_dense", "中国式排名", number_format="0"))
         if self.has_grade:
             s.add(Column("grade", "grade", "等次", formula=self._grade_formula()))
@@ -311,11 +316,40 @@ class Plan:
         ties = s.add(Column("ties", "ties", "同分单位数", group="辅助列", hidden=True, number_format="0",
                             formula=lambda r: f'IF({t}{r}="",1,COUNTIF({tr},{t}{r}))'))
         ranked = {DENSE_RANK.key: total, DENSE_RANK.ties: ties}
-        dense.formula = lambda r: DENSE_RANK.to_excel(Refs(lambda space, key: f"{ranked[key].letter}{r}",
-                                                           lambda space, key: self.span(s, ranked[key], s)))
+        dense.formula = lambda r: (DENSE_RANK if self.marks else DENSE_RANK_PLAIN).to_excel(
+            Refs(lambda space, key: f"{ranked[key].letter}{r}", lambda space, key: self.span(s, ranked[key], s)))
         rk = rank.letter
         s.add(Column("sortkey", "sortkey", "排序键", group="辅助列", hidden=True, number_format="0",
-                     formula=lambda r: f'IF({rk}{r}="","",{rk}{r}*{SORT_BASE}+ROW())'))
+                     formula=lambda r: f'IF(ISNUMBER({rk}{r}),{rk}{r}*{SORT_BASE}+ROW(),"")' if self.marks
+                     else f'IF({rk}{r}="","",{rk}{r}*{SORT_BASE}+ROW())'))
+
+    def _marked(self, invalid: str | None, formula: str) -> str:
+        """``formula``, or 输入有误 when ``invalid`` holds (an input it reads is not a valid value)."""
+        if not self.marks or not invalid:
+            return formula
+        return f'IF({invalid},"{INVALID}",{formula})'
+
+    def _on_total(self, total: str, formula: str, blank: str) -> str:
+        """A cell computed from the total: blank or 输入有误 as the total is."""
+        if self.marks:
+            return f"IF(ISNUMBER({total}),{formula},{total})"
+        return f'IF({total}="",{blank},{formula})'
+
+    def _invalid_inputs(self, ind: Indicator, level: str, refs: Refs) -> str | None:
+        """The condition under which an indicator's inputs hold an invalid value (core/validity)."""
+        comp = self.compiled[ind.key]
+        conds = []
+        for key in comp.inputs:
+            if key == UNIT_KEY:
+                continue
+            if key in self.compiled:
+                conds.append(Score(key).eq(Text(INVALID)))
+            else:
+                conds.append(invalid_value(self.scheme.field(key), Field(key)))
+        # a numerator above its denominator is marked on its input cell and named by check, not turned into
+        # 输入有误 here: `gridxl score` still scores it (capped), and the workbook must show the same number
+        cond = any_invalid(conds)
+        return None if cond is None else cond.to_excel(refs)
 
     def _needs_measure(self, ind: Indicator) -> bool:
         comp = self.compiled[ind.key]
@@ -347,7 +381,8 @@ class Plan:
         def formula(r):
             refs = self.refs(level, r, home)
             body = self._score_body(ind, comp, refs)
-            return f'IF({self._guard(comp.inputs, refs, self.cell(fields_sheet, unit_col, r, home))},"",{body})'
+            guard = self._guard(comp.inputs, refs, self.cell(fields_sheet, unit_col, r, home))
+            return self._marked(self._invalid_inputs(ind, level, refs), f'IF({guard},"",{body})')
         return formula
 
     def _score_body(self, ind: Indicator, comp, refs: Refs) -> str:
@@ -394,7 +429,9 @@ class Plan:
             unit = self.cell(self.input, unit_in, r, s)
             units = self.span(g, g.get("unit"), s)
             scores = self.span(g, g.get("score", ind.key), s)
-            return (f'IF({unit}="","",IFERROR(ROUND(AVERAGEIF({units},{unit},{scores}),{ind.digits}),""))')
+            average = f'IFERROR(ROUND(AVERAGEIF({units},{unit},{scores}),{ind.digits}),"")'
+            invalid = f'COUNTIFS({units},{unit},{scores},"{INVALID}")>0'
+            return f'IF({unit}="","",{self._marked(invalid, average)})'
         return formula
 
     def _forced(self) -> list:
@@ -409,7 +446,7 @@ class Plan:
             expr = self.scheme.grade_expr(Field(TOTAL_KEY)) or Text("")
             for cond, grade in reversed(self._forced()):
                 expr = Func("IF", (cond, Text(grade), expr))
-            return f'IF({total.letter}{r}="","",{expr.to_excel(refs)})'
+            return self._on_total(f"{total.letter}{r}", expr.to_excel(refs), '""')
         return formula
 
     def _stars_formula(self):
@@ -418,7 +455,7 @@ class Plan:
         expr = self.scheme.stars_expr(Field(TOTAL_KEY))
 
         def formula(r):
-            return f'IF({total.letter}{r}="","",{expr.to_excel(self.refs("unit", r, s))})'
+            return self._on_total(f"{total.letter}{r}", expr.to_excel(self.refs("unit", r, s)), '""')
         return formula
 
     def _flag_formula(self, flag):
@@ -428,7 +465,8 @@ class Plan:
         label = Text(flag.label).to_excel(None)
 
         def formula(r):
-            return f'IF({total.letter}{r}="","",IF({cond.to_excel(self.refs("unit", r, s))},{label},""))'
+            return self._on_total(f"{total.letter}{r}", f'IF({cond.to_excel(self.refs("unit", r, s))},{label},"")',
+                                  '""')
         return formula
 
     # -- 汇总 ----------------------------------------------------------------------------
