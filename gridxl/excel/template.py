@@ -42,6 +42,7 @@ from .cached_values import Package, col_letters
 from .clerk_text import clerk_text, condition_text
 from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
 from .recalc import quote_sheet
+from ..sheet_text import formula_cell, seal_text
 
 FIRST_ROW = 5
 HEADER_ROWS = 4
@@ -853,10 +854,9 @@ def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None, l
             elif c.kind == "input":
                 value = values[n] if values is not None and n < len(values) else None
             else:
-                value = "=" + c.formula(r)
-            cell = ws.cell(row=r, column=c.col, value=value)
-            if c.kind == "input" and isinstance(value, str):
-                cell.data_type = "s"  # a name such as "=1+1" stays text
+                formula_cell(ws, r, c.col, c.formula(r)).style = style
+                continue
+            cell = ws.cell(row=r, column=c.col, value=value)  # text stays text: seal_text(wb)
             cell.style = style
     # validation with Chinese input messages
     for c in sheet.columns:
@@ -937,8 +937,7 @@ def _write_summary(ws, plan: Plan):
         ws.cell(row=r, column=col0, value=name).style = "gx_f_general"
         ws.cell(row=r, column=col0 + 1, value=float(points)).style = "gx_f_2dp"
         for j, heading in enumerate(plan.BLOCK_HEADINGS[2:], start=2):
-            ws.cell(row=r, column=col0 + j, value="=" + formulas[heading]).style = \
-                "gx_f_int" if "单位数" in heading else "gx_f_2dp"
+            formula_cell(ws, r, col0 + j, formulas[heading]).style = "gx_f_int" if "单位数" in heading else "gx_f_2dp"
     chart = BarChart()
     chart.type = "col"
     chart.title = "总分"
@@ -1074,6 +1073,7 @@ def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=Non
     wb.active = 1
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == INPUT
+    seal_text(wb)  # only formula_cell() writes formulas: every label, name and option is a string cell
     return wb
 
 

@@ -1,0 +1,86 @@
+"""Text that goes into a workbook stays text.
+
+openpyxl turns any string that starts with ``=`` into a formula, so a scheme
+label ``=HYPERLINK(…)`` or a unit named ``=1+1`` would become live code in a
+clerk's workbook.  Writers therefore never decide cell by cell: a formula is
+written with :func:`formula_cell` (which records it), everything else is
+written as usual, and :func:`seal_text` — called once on the whole workbook
+before it is saved — turns every formula cell that was *not* recorded back
+into a string cell.  One rule for every writer (template, layout sheet,
+bulletin, history), so a writer added later cannot forget it.
+
+Also here: what Excel cannot hold (control characters, sheet names), checked
+before any output is written.
+"""
+from __future__ import annotations
+
+import re
+import weakref
+
+_RECORDED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+# Characters an xlsx cannot hold (XML 1.0 forbids them; openpyxl raises IllegalCharacterError).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SHEET_FORBIDDEN = re.compile(r"[/\\?*\[\]:]")
+SHEET_MAX = 31
+TEXT_MAX = 32767  # characters in one Excel cell
+
+
+class TextError(ValueError):
+    """Text that a workbook cannot hold; the message names the option or field."""
+
+
+def formula_cell(ws, row: int, column: int, formula: str):
+    """Write ``formula`` (with or without its leading '=') as a formula cell and record it as one."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = formula if formula.startswith("=") else "=" + formula
+    _RECORDED.setdefault(ws, set()).add((row, column))
+    return cell
+
+
+def seal_text(wb) -> int:
+    """Every formula cell of ``wb`` not written by :func:`formula_cell` becomes a string cell.
+
+    Returns how many cells were turned back into text.
+    """
+    sealed = 0
+    for ws in wb.worksheets:
+        recorded = _RECORDED.get(ws, set())
+        cells = getattr(ws, "_cells", None)
+        items = cells.items() if cells is not None else (((c.row, c.column), c) for row in ws.iter_rows()
+                                                          for c in row)
+        for key, cell in items:
+            if cell.data_type == "f" and key not in recorded:
+                cell.data_type = "s"
+                sealed += 1
+    return sealed
+
+
+def check_text(value, what: str) -> str:
+    """``value`` if a workbook cell can hold it; a TextError naming ``what`` otherwise."""
+    text = "" if value is None else str(value)
+    bad = CONTROL.search(text)
+    if bad:
+        raise TextError(f"{what} {_show(text)}: contains the control character U+{ord(bad.group()):04X}, "
+                        f"which Excel cannot store; remove it")
+    if len(text) > TEXT_MAX:
+        raise TextError(f"{what}: {len(text)} characters; an Excel cell holds at most {TEXT_MAX}")
+    return text
+
+
+def check_sheet_name(name: str, what: str) -> str:
+    """``name`` if Excel accepts it as a sheet name; a TextError naming ``what`` otherwise."""
+    check_text(name, what)
+    bad = SHEET_FORBIDDEN.search(name)
+    if bad:
+        raise TextError(f"{what} {_show(name)}: a sheet name cannot contain {bad.group()!r} "
+                        f"(Excel forbids / \\ ? * [ ] :)")
+    if not name.strip() or name.startswith("'") or name.endswith("'"):
+        raise TextError(f"{what} {_show(name)}: not a usable sheet name (blank, or starts/ends with ')")
+    if len(name) > SHEET_MAX:
+        raise TextError(f"{what} {_show(name)}: {len(name)} characters; a sheet name holds at most {SHEET_MAX}")
+    return name
+
+
+def _show(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "…")
