@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import kinds as kinds_mod
-from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr, divisors,
+from .scheme_checks import SchemeCheckError, check_document, check_numbers_only
+from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Refs, Score, Text,
+                   as_expr, divisors,
                    parse)
 
 FIELD_TYPES = {
@@ -160,7 +162,11 @@ class Indicator:
 
     def item_value(self, item: dict) -> Expr:
         if "field" in item:
-            return self.scheme.resolve(item["field"], self)
+            try:
+                ref = self.scheme.resolve(item["field"], self)
+            except ExprError as exc:
+                raise SchemeError(self._where("items") + str(exc)) from None
+            return self.scheme.numeric(ref, self, "items")
         return self.scheme.parse_expr(item["value"], self, "value")
 
     def _where(self, name: str | None = None) -> str:
@@ -294,9 +300,22 @@ class Scheme:
 
     def parse_expr(self, text: str, ind: Indicator, what: str) -> Expr:
         try:
-            return parse(text, lambda n: self.resolve(n, ind))
-        except ExprError as exc:
+            expr = parse(text, lambda n: self.resolve(n, ind))
+            check_numbers_only(expr, self.text_keys, "")
+        except (ExprError, SchemeCheckError) as exc:
             raise SchemeError(ind._where(what) + str(exc)) from None
+        return self.numeric(expr, ind, what) if what == "value" else expr
+
+    @property
+    def text_keys(self) -> set[str]:
+        """Names whose values are text: the unit, the subunit, choice fields."""
+        return {UNIT_KEY, SUBUNIT_KEY} | {f.key for f in self.fields if f.type == "choice"}
+
+    def numeric(self, expr: Expr, ind: Indicator, what: str) -> Expr:
+        if isinstance(expr, Text) or (isinstance(expr, Field) and expr.key in self.text_keys):
+            raise SchemeError(ind._where(what) + f"{expr.to_excel(Refs(lambda s, k: k))} is text; a value to score "
+                              f"must be a number")
+        return expr
 
     # -- formulas ----------------------------------------------------------------
     def compiled(self) -> dict[str, Compiled]:
@@ -398,7 +417,7 @@ def _number(value, where: str, name: str):
 def load_scheme(path: str | Path) -> Scheme:
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad saves UTF-8 with a BOM
     except FileNotFoundError:
         raise SchemeError(f"{path}: no such scheme file") from None
     except UnicodeDecodeError as exc:
@@ -409,6 +428,10 @@ def load_scheme(path: str | Path) -> Scheme:
 
 
 def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
+    try:
+        check_document(data, path)
+    except SchemeCheckError as exc:
+        raise SchemeError(str(exc)) from None
     where = path
     sid = _need(data, "id", where)
     fields = []
@@ -527,8 +550,8 @@ def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
             raise SchemeError(ind._where("per_subunit") + "the scheme names no subunit (subunit = \"网格\")")
     for f in flags:
         try:
-            parse(f.condition, lambda n: scheme.resolve(n))
-        except ExprError as exc:
+            check_numbers_only(parse(f.condition, lambda n: scheme.resolve(n)), scheme.text_keys, "")
+        except (ExprError, SchemeCheckError) as exc:
             raise SchemeError(f"{path}: flag {f.key!r}, field 'if': {exc}") from None
     scheme.compiled()  # fail now, with the indicator named, rather than at scoring time
     return scheme
