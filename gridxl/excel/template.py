@@ -1087,9 +1087,8 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     ``progress``: called with the name of each stage as it starts (gridxl.progress.Stages).
     """
     import os
-    import tempfile
 
-    from ..outputs import atomic_path, refuse_overwrite
+    from ..outputs import atomic_path, new_temp_file, refuse_overwrite
     from .cached_values import write_cached_values
     from .recalc import recalculate
 
@@ -1116,8 +1115,7 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     step("布局")
     wb = workbook(plan, units, data, subunits)
     with atomic_path(output) as tmp:
-        fd, raw = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".raw.xlsx", dir=output.parent)
-        os.close(fd)
+        raw = new_temp_file(output.parent, ".xlsx")
         try:
             step("写入工作簿")
             wb.save(raw)
