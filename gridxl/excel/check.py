@@ -151,9 +151,11 @@ class _Reader:
 
 def check_workbook(path: str | Path, scheme: str | None = None, units: str | Path | list | None = None) -> CheckResult:
     path = Path(path)
+    from .links import LinkError, refuse_outside_references
     try:
         pkg = Package(path)
-    except PackageError as exc:
+        refuse_outside_references(pkg)
+    except (PackageError, LinkError) as exc:
         raise CheckError(str(exc)) from None
     layout = read_layout(pkg)
     if layout is None:

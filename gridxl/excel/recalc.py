@@ -2015,9 +2015,11 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
     """Compute every formula of the workbook at ``path`` (nothing is written)."""
     path = Path(path)
     start = time.perf_counter()
+    from .links import LinkError, refuse_outside_references
     try:
         pkg = Package(path, formula_values=False)
-    except PackageError as exc:
+        refuse_outside_references(pkg)  # before either engine: the formulas engine would load linked books
+    except (PackageError, LinkError) as exc:
         raise RecalcError(str(exc)) from None
     reason = ""
     if engine in ("auto", "columns"):

@@ -712,8 +712,9 @@ def scheme_of(layout: Layout, override: str | None = None) -> Scheme:
     from ..core.catalog import get_scheme
     if override:
         return get_scheme(override)
-    if layout.scheme_file and Path(layout.scheme_file).exists():
-        return get_scheme(layout.scheme_file)
+    recorded = Path(layout.scheme_file) if layout.scheme_file else None
+    if recorded is not None and recorded.suffix.lower() == ".toml" and recorded.is_file():  # never another kind of file
+        return get_scheme(str(recorded))
     return get_scheme(layout.scheme)
 
 
