@@ -460,7 +460,7 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
     from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
 
-    from .sheet_text import seal_text
+    from .sheet_text import check_texts, seal_text
 
     def sheet(wb, title, frame: pd.DataFrame, index_name: str):
         ws = wb.create_sheet(title)
@@ -526,6 +526,7 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
         sheet(wb, "综合得分", report.composite, s.unit)
     if not wb.worksheets:
         raise OutputError(f"{path}: nothing to write: the results folder has no months and no --weights were given")
+    check_texts([str(u) for u in report.totals.index], "unit name")
     seal_text(wb)  # no formulas here: unit names and period names are string cells
     with atomic_path(path) as out:
         wb.save(out)

@@ -110,6 +110,10 @@ def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", 
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(f"{output}: expected a .csv or .xlsx output name")
+    if suffix == ".xlsx":
+        from .sheet_text import check_frame_texts, check_texts
+        check_texts([str(c) for c in frame.columns], f"{output}: column name")
+        check_frame_texts(frame, str(output))
     with atomic_path(output) as tmp:
         if suffix == ".csv":
             _write_csv(frame, tmp)

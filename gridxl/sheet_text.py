@@ -19,11 +19,11 @@ import weakref
 
 _RECORDED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
-# Characters an xlsx cannot hold (XML 1.0 forbids them; openpyxl raises IllegalCharacterError).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-SHEET_FORBIDDEN = re.compile(r"[/\\?*\[\]:]")
+from .core.scheme_checks import CONTROL, SHEET_FORBIDDEN  # one rule for scheme files and options
+
 SHEET_MAX = 31
 TEXT_MAX = 32767  # characters in one Excel cell
+FORMULA_MAX = 8192  # characters in one Excel formula
 
 
 class TextError(ValueError):
@@ -32,8 +32,12 @@ class TextError(ValueError):
 
 def formula_cell(ws, row: int, column: int, formula: str):
     """Write ``formula`` (with or without its leading '=') as a formula cell and record it as one."""
+    text = formula if formula.startswith("=") else "=" + formula
+    if len(text) > FORMULA_MAX:
+        raise TextError(f"sheet {ws.title!r}, cell {ws.cell(row=row, column=column).coordinate}: the formula is "
+                        f"{len(text)} characters; Excel holds at most {FORMULA_MAX} — simplify the rule or split it")
     cell = ws.cell(row=row, column=column)
-    cell.value = formula if formula.startswith("=") else "=" + formula
+    cell.value = text
     _RECORDED.setdefault(ws, set()).add((row, column))
     return cell
 
@@ -84,3 +88,19 @@ def check_sheet_name(name: str, what: str) -> str:
 
 def _show(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "…")
+
+
+def check_texts(values, what: str) -> None:
+    """Every text of ``values`` (unit names, a column) fits a cell; a TextError naming the first that does not."""
+    for i, v in enumerate(values):
+        if isinstance(v, str) and (CONTROL.search(v) or len(v) > TEXT_MAX):
+            check_text(v, f"{what} #{i + 1}")
+
+
+def check_frame_texts(frame, what: str) -> None:
+    """The text columns of a table (as `score` writes it) fit the cells of a workbook."""
+    import pandas as pd
+
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            check_texts(frame[col].tolist(), f"{what}, column {col}, row")

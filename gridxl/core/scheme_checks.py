@@ -60,14 +60,36 @@ def _fail(where: str, expected: str, value):
     raise SchemeCheckError(f"{where}: expected {expected}, got {shown}")
 
 
+# Characters a workbook (XML 1.0) cannot hold; tab and line breaks are fine.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+SHEET_FORBIDDEN = re.compile(r"[/\\?*\[\]:]")
+
+
+def _no_control(where, v):
+    bad = CONTROL.search(v)
+    if bad:
+        raise SchemeCheckError(f"{where}: contains the control character U+{ord(bad.group()):04X}, which Excel "
+                               f"cannot store; remove it")
+
+
 def text(where, v):
     if not isinstance(v, str):
         _fail(where, "text (in quotes)", v)
+    _no_control(where, v)
 
 
 def label(where, v):
     if not isinstance(v, str) or not v.strip():
         _fail(where, "a non-empty text", v)
+    _no_control(where, v)
+
+
+def sheet_word(where, v):
+    """A word that becomes part of a sheet name (the subunit: 网格 -> 网格录入)."""
+    label(where, v)
+    bad = SHEET_FORBIDDEN.search(v)
+    if bad or len(v) > 20:
+        raise SchemeCheckError(f"{where}: {v!r} names a sheet ({v}录入): at most 20 characters, none of / \\ ? * [ ] :")
 
 
 def texts(where, v):
@@ -175,7 +197,7 @@ INDICATOR_COMMON = {"key": key, "name": label, "points": NONNEG, "kind": text, "
                     "extra": boolean, "per_subunit": boolean, "unspecified": boolean, "if_zero": NUM,
                     "value_unit": text, "notes": texts, "items": tables(ITEM), "parts": tables(PART, ("value",))}
 TOP = {"id": text, "name": label, "unit": label, "title": text, "source": text, "period": text,
-       "total_points": POSITIVE, "digits": DIGITS, "subunit": label, "description": text, "ambiguities": texts,
+       "total_points": POSITIVE, "digits": DIGITS, "subunit": sheet_word, "description": text, "ambiguities": texts,
        "fields": tables(FIELD, ("key", "label")), "sections": tables(SECTION, ("key", "name")),
        "indicators": lambda w, v: None, "grades": tables(GRADE, ("label",)), "flags": tables(FLAG, ("key", "label", "if")),
        "stars": lambda w, v: table(w, v, STARS), "ballots": lambda w, v: table(w, v, BALLOTS, ("fields",))}

@@ -687,7 +687,8 @@ def read_unit_names(path: str | Path) -> list[str]:
             text = p.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             text = p.read_text(encoding="gb18030", errors="replace")
-        return [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines() if line.strip()]
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # not splitlines(): \x0b is no line end
+        return [unicodedata.normalize("NFKC", line).strip() for line in lines if line.strip()]
     raw, _ = inputs.read_raw(p)
     heads = {inputs.normalise_header(h) for h in inputs.UNIT_HEADERS}
     col, start = 0, 0
@@ -1093,10 +1094,17 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     from .cached_values import write_cached_values
     from .recalc import recalculate
 
+    from ..sheet_text import check_frame_texts, check_text, check_texts
+
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise TemplateError(f"{output}: a template is an .xlsx file")
     refuse_overwrite(output, inputs)
+    check_text(period, "--period")  # text a workbook cannot hold is refused before anything is written
+    check_texts(units or [], "unit name")
+    for frame, what in ((data, "--data"), (subunits, "--subunits")):
+        if frame is not None:
+            check_frame_texts(frame, what)
     if data is not None:
         units = [str(u) for u in data[UNIT_KEY].tolist()]
     if units is not None:
