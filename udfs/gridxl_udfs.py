@@ -634,7 +634,7 @@ def _column_scores(text, column):
 def _adhoc_scheme(text):
     spec = json.loads(text)
     return scheme_from_dict({"id": "adhoc", "name": spec["name"], "unit": "单位", "fields": spec["fields"],
-                             "indicators": [spec["indicator"]]}, spec["name"])
+                             "indicators": [spec["indicator"]]}, spec["name"], points_unset_ok=True)
 
 
 def _check_bounds(ind, score, fname):

@@ -427,9 +427,9 @@ def load_scheme(path: str | Path) -> Scheme:
     return scheme_from_dict(data, str(path))
 
 
-def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
+def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool = False) -> Scheme:
     try:
-        check_document(data, path)
+        check_document(data, path, points_unset_ok)
     except SchemeCheckError as exc:
         raise SchemeError(str(exc)) from None
     where = path

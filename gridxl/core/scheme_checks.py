@@ -230,7 +230,7 @@ def _param_rule(param: "kinds_mod.Param"):
     return lambda where, v: None
 
 
-def _indicator(where: str, t) -> None:
+def _indicator(where: str, t, points_unset_ok: bool = False) -> None:
     if not isinstance(t, dict):
         _fail(where, "a table [[indicators]]", t)
     for name in ("key", "name", "points", "kind"):
@@ -242,6 +242,8 @@ def _indicator(where: str, t) -> None:
         raise SchemeCheckError(f"{where}, field 'kind': unknown rule kind {kind!r}; known: "
                                f"{', '.join(sorted(kinds_mod.REGISTRY))}")
     rules = dict(INDICATOR_COMMON)
+    if points_unset_ok and isinstance(t["points"], float) and math.isnan(t["points"]):
+        rules["points"] = lambda w, v: None  # an ad-hoc UDF call of a kind that does not read the points
     for p in kinds_mod.REGISTRY[kind].params:
         rules[p.name] = _param_rule(p)
     table(where, t, rules)
@@ -249,8 +251,12 @@ def _indicator(where: str, t) -> None:
     _min_max(where, t, "min_score", "max_score")
 
 
-def check_document(data: dict, path: str) -> None:
-    """Types, ranges, keys, names and uniqueness of a whole scheme file's data."""
+def check_document(data: dict, path: str, points_unset_ok: bool = False) -> None:
+    """Types, ranges, keys, names and uniqueness of a whole scheme file's data.
+
+    ``points_unset_ok``: an indicator's points may be NaN (the add-in's one-indicator schemes of kinds
+    that do not read the points); scheme files never pass it.
+    """
     table(path, data, TOP, ("id", "name", "unit"))
     check_name(data["id"], f"{path}: field 'id':")
     fields = data.get("fields", [])
@@ -266,7 +272,7 @@ def check_document(data: dict, path: str) -> None:
         raise SchemeCheckError(f"{path}: no [[indicators]]: a scheme scores at least one indicator")
     for i, t in enumerate(indicators):
         name = t.get("key") if isinstance(t, dict) else None
-        _indicator(f"{path}: indicator #{i + 1}" + (f" {name!r}" if isinstance(name, str) else ""), t)
+        _indicator(f"{path}: indicator #{i + 1}" + (f" {name!r}" if isinstance(name, str) else ""), t, points_unset_ok)
     for g in data.get("grades", []):
         _min_max(f"{path}: grade {g['label']!r}", g)
     _unique(path, "field label", [f["label"] for f in fields], normalise=True)
