@@ -1622,34 +1622,48 @@ def _formulas_function(name: str):
 # The columns engine
 # =============================================================================
 class Store:
-    """One sheet's values as 2-D arrays indexed [row, col] (1-based)."""
+    """One sheet's values as 2-D arrays over the rows and columns that hold a cell (1-based addresses).
 
-    def __init__(self, maxr: int, maxc: int):
-        self.maxr, self.maxc = maxr, maxc
-        self.typ = np.zeros((maxr + 1, maxc + 1), np.uint8)
-        self.num = np.zeros((maxr + 1, maxc + 1))
-        self.obj = np.full((maxr + 1, maxc + 1), None, object)
-        self.col_has_obj = np.zeros(maxc + 2, bool)
+    Memory follows the cells that exist, not the furthest one: a sheet with one cell at XFD2440
+    stores a 3 x 3 block.  ``rowmap``/``colmap`` turn a sheet address into a block index; index 0 is
+    a row/column that stays empty (every address without a cell, and addresses off the sheet).
+    """
+
+    def __init__(self, rows_used: np.ndarray, cols_used: np.ndarray):
+        rows_used, cols_used = np.unique(rows_used), np.unique(cols_used)
+        self.maxr = int(rows_used.max(initial=1))
+        self.maxc = int(cols_used.max(initial=1))
+        self.rowmap = np.zeros(self.maxr + 2, np.int64)
+        self.rowmap[rows_used] = np.arange(1, len(rows_used) + 1)
+        self.colmap = np.zeros(self.maxc + 2, np.int64)
+        self.colmap[cols_used] = np.arange(1, len(cols_used) + 1)
+        shape = (len(rows_used) + 1, len(cols_used) + 1)
+        self.typ = np.zeros(shape, np.uint8)
+        self.num = np.zeros(shape)
+        self.obj = np.full(shape, None, object)
+        self.col_has_obj = np.zeros(shape[1], bool)
+
+    @staticmethod
+    def block_cells(rows_used, cols_used) -> int:
+        return (len(np.unique(rows_used)) + 1) * (len(np.unique(cols_used)) + 1)
+
+    def idx(self, rows, cols):
+        """Block indices of sheet addresses (any shape; off-sheet and cell-less addresses give 0)."""
+        rows = np.clip(np.asarray(rows), 0, self.maxr + 1)
+        cols = np.clip(np.asarray(cols), 0, self.maxc + 1)
+        return self.rowmap[rows], self.colmap[cols]
 
     def get(self, rows, cols) -> XV:
-        used = np.unique(cols)
-        R = np.asarray(rows)[:, :, None]
-        C = np.asarray(cols)[:, None, :]
-        R, C = np.broadcast_arrays(R, C)
-        inside = (R >= 1) & (R <= self.maxr) & (C >= 1) & (C <= self.maxc)
-        all_inside = inside.all()
-        if not all_inside:
-            R = np.clip(R, 0, self.maxr)
-            C = np.clip(C, 0, self.maxc)
+        R, C = self.idx(rows, cols)  # mapped before broadcasting: the same work as a dense store
+        used = np.unique(C)
+        R, C = np.broadcast_arrays(R[:, :, None], C[:, None, :])
         typ = self.typ[R, C]
         num = self.num[R, C]
-        obj = self.obj[R, C] if self.col_has_obj[np.clip(used, 0, self.maxc + 1)].any() else None
-        if not all_inside:
-            typ = np.where(inside, typ, EMPTY).astype(np.uint8)
-            num = np.where(inside, num, 0.0)
+        obj = self.obj[R, C] if self.col_has_obj[used].any() else None
         return XV(typ, num, obj, ref=True)
 
     def set(self, rows, cols, typ, num, obj):
+        rows, cols = self.idx(rows, cols)
         self.typ[rows, cols] = typ
         self.num[rows, cols] = num
         if obj is not None:
@@ -1703,13 +1717,14 @@ class ColumnsEngine:
             cells = self.pkg.cells(sheet)
             real = (cells.typ != EMPTY)
             fr, fc = cells.f_rows, cells.f_cols
-            maxr = int(max(cells.rows[real].max(initial=0), fr.max(initial=0), 1))
-            maxc = int(max(cells.cols[real].max(initial=0), fc.max(initial=0), 1))
-            if (maxr + 1) * (maxc + 1) > MAX_STORE_CELLS:
-                raise Unsupported(f"sheet {sheet!r} spans {maxr} rows × {maxc} columns")
-            store = Store(maxr, maxc)
+            rows_used = np.concatenate([cells.rows[real], fr, [1]])
+            cols_used = np.concatenate([cells.cols[real], fc, [1]])
+            if Store.block_cells(rows_used, cols_used) > MAX_STORE_CELLS:
+                raise Unsupported(f"sheet {sheet!r} holds cells in {len(np.unique(rows_used))} rows × "
+                                  f"{len(np.unique(cols_used))} columns")
+            store = Store(rows_used, cols_used)
             sel = real & ~cells.is_formula  # formula cells are computed; their cached values are not read
-            r, c = cells.rows[sel], cells.cols[sel]
+            r, c = store.idx(cells.rows[sel], cells.cols[sel])
             store.typ[r, c] = cells.typ[sel]
             store.num[r, c] = np.where(np.isnan(cells.num[sel]), 0.0, cells.num[sel])
             objs = np.asarray(cells.obj, dtype=object)[sel] if len(cells.obj) else np.zeros(0, object)
@@ -1857,8 +1872,9 @@ class ColumnsEngine:
                 continue
             store = self.stores[sheet]
             r, c = cells.f_rows, cells.f_cols
-            typ, num, obj = store.typ[r, c], store.num[r, c], store.obj[r, c]
             keys = list(zip(r.tolist(), c.tolist()))
+            r, c = store.idx(r, c)
+            typ, num, obj = store.typ[r, c], store.num[r, c], store.obj[r, c]
             if (typ == NUM).all():
                 out[sheet] = dict(zip(keys, num.tolist()))
                 continue
@@ -1870,7 +1886,8 @@ class ColumnsEngine:
         store = self.stores[sheet]
         if row > store.maxr or col > store.maxc:
             return None
-        return decode(int(store.typ[row, col]), float(store.num[row, col]), store.obj[row, col])
+        r, c = store.idx(row, col)
+        return decode(int(store.typ[r, c]), float(store.num[r, c]), store.obj[r, c])
 
 
 def _cell_results(v: XV, n: int):
@@ -2015,11 +2032,14 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
     """Compute every formula of the workbook at ``path`` (nothing is written)."""
     path = Path(path)
     start = time.perf_counter()
+    from .limits import LimitError, check_fallback_box, check_sheet_bounds, check_workbook_size
     from .links import LinkError, refuse_outside_references
     try:
         pkg = Package(path, formula_values=False)
+        check_workbook_size(pkg)
         refuse_outside_references(pkg)  # before either engine: the formulas engine would load linked books
-    except (PackageError, LinkError) as exc:
+        check_sheet_bounds(pkg)
+    except (PackageError, LinkError, LimitError) as exc:
         raise RecalcError(str(exc)) from None
     reason = ""
     if engine in ("auto", "columns"):
@@ -2037,6 +2057,10 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
             if engine == "columns":
                 raise
             reason = f"columns engine failed: {type(exc).__name__}: {exc}"
+    try:
+        check_fallback_box(pkg, reason or "--engine formulas")
+    except LimitError as exc:
+        raise RecalcError(str(exc)) from None
     try:
         values = excelmodel_values(pkg)
     except Exception as exc:  # the formulas package raises many kinds of errors on odd workbooks

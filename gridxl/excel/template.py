@@ -41,6 +41,7 @@ from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator
 from .cached_values import Package, col_letters
 from .clerk_text import clerk_text, condition_text
 from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
+from .limits import LimitError, check_layout_bounds, layout_column, layout_number
 from .recalc import quote_sheet
 from ..sheet_text import formula_cell, seal_text
 
@@ -632,7 +633,20 @@ def _is_builtin(scheme: Scheme) -> bool:
 
 
 def read_layout(pkg: Package) -> Layout | None:
-    """The layout recorded in a template, or None when the file has no _gridxl sheet."""
+    """The layout recorded in a template, or None when the file has no _gridxl sheet.
+
+    Every number is checked against the cells the workbook holds (a TemplateError names the damage).
+    """
+    try:
+        layout = _read_layout(pkg)
+        if layout is not None:
+            check_layout_bounds(layout, pkg, META)  # a tampered unit_rows = 1000000 must not run for minutes
+    except LimitError as exc:
+        raise TemplateError(str(exc)) from None
+    return layout
+
+
+def _read_layout(pkg: Package) -> Layout | None:
     if META not in pkg.sheet_names:
         return None
     values = pkg.cells(META).values()
@@ -640,6 +654,7 @@ def read_layout(pkg: Package) -> Layout | None:
     for (r, c), v in values.items():
         rows.setdefault(r, {})[c] = v
     meta = {}
+    rows_of: dict[int, str] = {}
     columns: dict[tuple[str, str, str], int] = {}
     sheet_rows = {}
     units = []
@@ -657,21 +672,24 @@ def read_layout(pkg: Package) -> Layout | None:
             units.append("" if row.get(2) is None else str(row.get(2)))
             continue
         if table and first is not None and row.get(2):
-            from .cached_values import col_number
             key = "" if row.get(4) is None else str(row.get(4))
-            columns[(str(first), str(row.get(3)), key)] = col_number(str(row.get(2)))
-            sheet_rows[str(first)] = (int(row.get(5)), int(row.get(6)))
+            columns[(str(first), str(row.get(3)), key)] = layout_column(pkg, r, row.get(2))
+            sheet_rows[str(first)] = (layout_number(pkg, r, 5, row.get(5)), layout_number(pkg, r, 6, row.get(6)))
         elif not table and first in META_KEYS:
             meta[first] = row.get(2)
+            rows_of[r] = first
     if "scheme" not in meta:
         return None
 
     def text(k):
         v = meta.get(k)
         return "" if v is None else (format_number(v, 0) if isinstance(v, float) else str(v))
+    def rows(k):
+        r = next((r for r in sorted(rows_of) if rows_of[r] == k), 0)
+        return layout_number(pkg, r, 2, meta.get(k) or 0)
     return Layout(scheme=text("scheme"), scheme_file=text("scheme_file"), scheme_digest=text("scheme_digest"),
                   version=text("gridxl"), formulas=text("formulas") or "native", period=text("period"),
-                  unit_rows=int(meta.get("unit_rows") or 0), subunit_rows=int(meta.get("subunit_rows") or 0),
+                  unit_rows=rows("unit_rows"), subunit_rows=rows("subunit_rows"),
                   units=units, columns=columns, sheet_rows=sheet_rows)
 
 
