@@ -185,3 +185,15 @@ def test_tampered_layout_sheet_gives_results_or_clear_errors(tmp_path_factory, t
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     assert peak < 2 * GOAL_BYTES  # the whole test process, pytest and its libraries included
+
+
+def test_template_and_scheme_sizes_are_limited(tmp_path):
+    from gridxl.core.scheme import MAX_SCHEME_BYTES, SchemeError, load_scheme
+    from gridxl.excel.template import MAX_UNIT_ROWS
+    run, peak = measured("template", "yushui-2022", "-o", tmp_path / "t.xlsx", "--rows", MAX_UNIT_ROWS + 1)
+    assert run.returncode == 2 and f"at most {MAX_UNIT_ROWS:,}" in run.stderr and peak < GOAL_BYTES / 2
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * MAX_SCHEME_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(SchemeError, match="a scheme file is at most 2 MiB"):
+        load_scheme(big)
+    assert list(p.name for p in tmp_path.iterdir()) == ["big.toml"]

@@ -414,9 +414,15 @@ def _number(value, where: str, name: str):
     return float(value)
 
 
+MAX_SCHEME_BYTES = 2 * 2**20  # the largest built-in scheme is about 60 KB
+
+
 def load_scheme(path: str | Path) -> Scheme:
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_SCHEME_BYTES:
+            raise SchemeError(f"{path}: {path.stat().st_size / 2**20:.1f} MiB; a scheme file is at most "
+                              f"{MAX_SCHEME_BYTES // 2**20} MiB")
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad saves UTF-8 with a BOM
     except FileNotFoundError:
         raise SchemeError(f"{path}: no such scheme file") from None

@@ -50,6 +50,8 @@ HEADER_ROWS = 4
 INFO, INPUT, SCORE, SUMMARY, META = "说明", "录入", "评分", "汇总", "_gridxl"
 SORT_BASE = 1_000_000  # sort key = rank × SORT_BASE + row: unique, exact, and in ranking order
 DEFAULT_ROWS = 30
+MAX_UNIT_ROWS = 20_000  # a template's units (recalc and check measured at 10,000)
+MAX_SUBUNIT_ROWS = 200_000  # ten grids per unit by default
 DEFAULT_SUBUNITS_PER_UNIT = 10
 MODES = ("native", "udf")
 
@@ -1130,6 +1132,12 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
         if dup:
             raise TemplateError(f"unit name(s) listed twice: {', '.join(dup)}")
     n = rows if rows is not None else (len(units) if units else DEFAULT_ROWS)
+    if subunit_rows is not None and subunit_rows < 1:
+        raise TemplateError(f"--subunit-rows {subunit_rows}: must be at least 1")
+    for what, count, limit in (("unit rows", n, MAX_UNIT_ROWS), ("grid rows", subunit_rows or 0, MAX_SUBUNIT_ROWS)):
+        if count > limit:
+            raise TemplateError(f"{count:,} {what}: a template holds at most {limit:,} (split the units over "
+                                f"several templates)")
     if units and n < len(units):
         raise TemplateError(f"--rows {n} is fewer than the {len(units)} units given")
     if subunit_rows is None and subunits is not None and len(subunits):
