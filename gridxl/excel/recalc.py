@@ -2101,7 +2101,11 @@ def scores_table(result: Recalculated):
     cols = [(role, key, c) for (sheet, role, key), c in layout.columns.items() if sheet == SCORE]
     order = {"unit": 0, "score": 1, "total": 2, "rank": 3, "rank_dense": 4, "grade": 5, "stars": 6, "flag": 7}
     cols = sorted([x for x in cols if x[0] in order], key=lambda x: (order[x[0]], x[2]))
-    unit_col = next(c for role, _, c in cols if role == "unit")
+    unit_col = next((c for role, _, c in cols if role == "unit"), None)
+    if unit_col is None or SCORE not in result.package.sheet_names:
+        raise RecalcError(f"{result.path}: the hidden _gridxl sheet is damaged (no {SCORE} sheet or no unit column "
+                          f"recorded for it), so there is no scoring table to export; make the template again with "
+                          f"`gridxl template`")
     rows = []
     for r in range(first, last + 1):
         unit = result.cell(SCORE, r, unit_col)
