@@ -102,5 +102,10 @@ def check_frame_texts(frame, what: str) -> None:
     import pandas as pd
 
     for col in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            check_texts(frame[col].tolist(), f"{what}, column {col}, row")
+        if pd.api.types.is_numeric_dtype(frame[col]):
+            continue
+        text = frame[col].astype("string")  # one vectorised look per column, no loop over rows
+        bad = (text.str.contains(CONTROL.pattern, regex=True) | (text.str.len() > TEXT_MAX)).fillna(False)
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            check_text(text.iloc[i], f"{what}, column {col}, row #{i + 1}")

@@ -110,9 +110,11 @@ def test_csv_header_and_rows_are_guarded(tmp_path):
     from gridxl.outputs import write_table
     frame = pd.DataFrame({"unit": ["=1+1", "ok"], "@SUM(A1)": [1.0, 2.0], "+x": ["-2", "3"]})
     write_table(frame, tmp_path / "out.csv")
-    lines = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "unit,'@SUM(A1),'+x"
-    assert lines[1] == "'=1+1,1.0,'-2"
+    import csv
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["unit", "'@SUM(A1)", "'+x"]
+    assert rows[1][0] == "'=1+1" and float(rows[1][1]) == 1.0 and rows[1][2] == "'-2"
 
 
 @pytest.mark.parametrize("key", ["a-b", "1abc", "总分", "a b", "x.y", ""])
