@@ -505,8 +505,8 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except (SyntaxError, RecursionError, MemoryError) as exc:
-        raise ExprError(f"cannot read the expression {shorten(text)}: {getattr(exc, 'msg', f'nested deeper than {MAX_EXPR_DEPTH} operations')}") \
-            from None
+        why = getattr(exc, "msg", f"nested deeper than {MAX_EXPR_DEPTH} operations")
+        raise ExprError(f"cannot read the expression {shorten(text)}: {why}") from None
     depth = tree_depth(tree)
     if depth > MAX_EXPR_DEPTH:
         raise ExprError(f"the expression {shorten(text)} nests {depth} operations deep; at most {MAX_EXPR_DEPTH}: "

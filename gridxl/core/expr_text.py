@@ -11,8 +11,8 @@ import re
 MAX_EXPR_CHARS = 8192  # Excel's formula length
 MAX_EXPR_DEPTH = 200  # operations inside operations; Python's own recursion limit is far above this
 MANY_ARGS = 255  # Excel's argument limit
-ARITY = {"min": (1, MANY_ARGS), "max": (1, MANY_ARGS), "if": (3, 3), "and": (1, MANY_ARGS), "or": (1, MANY_ARGS), "not": (1, 1),
-          "int": (1, 1), "round": (2, 2), "abs": (1, 1)}
+ARITY = {"min": (1, MANY_ARGS), "max": (1, MANY_ARGS), "if": (3, 3), "and": (1, MANY_ARGS), "or": (1, MANY_ARGS),
+         "not": (1, 1), "int": (1, 1), "round": (2, 2), "abs": (1, 1)}
 _STRING_LITERAL = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""")
 
 

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import kinds as kinds_mod
+from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Refs, Score,
+                   Text, as_expr, divisors, parse)
 from .scheme_checks import SchemeCheckError, check_document, check_numbers_only
-from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, OR, ROUND, Expr, ExprError, Field, Measure, Num, Refs, Score, Text,
-                   as_expr, divisors,
-                   parse)
 
 FIELD_TYPES = {
     "count": "whole number >= 0",

@@ -89,7 +89,8 @@ def sheet_word(where, v):
     label(where, v)
     bad = SHEET_FORBIDDEN.search(v)
     if bad or len(v) > 20:
-        raise SchemeCheckError(f"{where}: {v!r} names a sheet ({v}录入): at most 20 characters, none of / \\ ? * [ ] :")
+        raise SchemeCheckError(f"{where}: {v!r} names a sheet ({v}录入): at most 20 characters, "
+                               f"none of / \\ ? * [ ] :")
 
 
 def texts(where, v):
@@ -199,7 +200,8 @@ INDICATOR_COMMON = {"key": key, "name": label, "points": NONNEG, "kind": text, "
 TOP = {"id": text, "name": label, "unit": label, "title": text, "source": text, "period": text,
        "total_points": POSITIVE, "digits": DIGITS, "subunit": sheet_word, "description": text, "ambiguities": texts,
        "fields": tables(FIELD, ("key", "label")), "sections": tables(SECTION, ("key", "name")),
-       "indicators": lambda w, v: None, "grades": tables(GRADE, ("label",)), "flags": tables(FLAG, ("key", "label", "if")),
+       "indicators": lambda w, v: None, "grades": tables(GRADE, ("label",)),
+       "flags": tables(FLAG, ("key", "label", "if")),
        "stars": lambda w, v: table(w, v, STARS), "ballots": lambda w, v: table(w, v, BALLOTS, ("fields",))}
 
 
@@ -291,7 +293,8 @@ def check_document(data: dict, path: str, points_unset_ok: bool = False) -> None
 
 def _choices(where: str, choices: list) -> None:
     if not choices:
-        raise SchemeCheckError(f"{where}, field 'choices': a choice field lists its choices, e.g. [\"城市\", \"农村\"]")
+        raise SchemeCheckError(f"{where}, field 'choices': a choice field lists its choices, "
+                               f"e.g. [\"城市\", \"农村\"]")
     for c in choices:
         if not c.strip() or "," in c or '"' in c:
             raise SchemeCheckError(f"{where}, field 'choices': {c!r}: a choice is a non-empty text without , or \"")
