@@ -7,7 +7,7 @@ what                       limit           why
 =========================  ==============  ===============================================
 bytes, all parts           200 MiB         :mod:`gridxl.xlsx_safety` (zip bombs, ratio 200x)
 sheet XML, one sheet       120 MiB         read whole by the cell reader
-cells with a value or      1,000,000       about 1 GB of memory in the columns engine
+cells with a value or      800,000         under 1 GB even when every cell is distinct text
 formula, whole workbook                    (a 10,000-unit template holds about 530,000)
 rows, columns              1,048,576 ×     Excel's own sheet size; a cell beyond it is a
                            16,384          damaged or hostile file
@@ -22,7 +22,7 @@ import re
 from .cached_values import Package, col_letters
 
 MAX_SHEET_BYTES = 120 * 2**20
-MAX_CELLS = 1_000_000
+MAX_CELLS = 800_000
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 FALLBACK_MAX_BOX = 400_000
