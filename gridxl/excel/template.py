@@ -40,8 +40,8 @@ from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text, pars
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
 from .clerk_text import clerk_text, condition_text
-from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
 from .limits import LimitError, check_layout_bounds, layout_column, layout_number
+from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
 from .recalc import quote_sheet
 from ..sheet_text import formula_cell, seal_text
 
