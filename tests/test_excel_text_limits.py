@@ -67,7 +67,7 @@ def test_bulletin_options_excel_cannot_hold(tmp_path, option, value, message):
 
 def test_template_period_with_a_control_character(tmp_path):
     run = gridxl("template", "yushui-2022", "-o", tmp_path / "t.xlsx", "--period", "2022-11\x1b")
-    assert run.returncode == 2 and "--period" in run.stderr and "U+001B" in run.stderr
+    assert run.returncode == 2 and "--period" in run.stderr  # refused by the period rule, before any text check
     assert list(tmp_path.iterdir()) == []
 
 

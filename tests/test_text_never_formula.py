@@ -73,14 +73,16 @@ def test_no_workbook_gets_a_formula_from_text(tmp_path, scheme_id):
     labels = [f["label"] for f in data["fields"]] + [data["name"]]
     inputs, grids, units = hostile_data(scheme_id, tmp_path, names)
     (tmp_path / "units.txt").write_text("\n".join(units), encoding="utf-8")
-    period = '=HYPERLINK("http://evil.example/p","期")'
+    # --period must be one of the scheme's period forms (2022-11, 2022 …): no free text reaches the sheet
+    periods = ["2021", "2022"] if data.get("period") == "annual" else ["2022-10", "2022-11"]
+    period = periods[-1]
     made = {}
     for mode in ("native", "udf"):
         out = tmp_path / f"template-{mode}.xlsx"
         run = gridxl("template", scheme, "-o", out, "--units", tmp_path / "units.txt", "--period", period,
                      "--formulas", mode)
         assert run.returncode == 0, run.stderr
-        made[out] = labels + units[:3] + [period]
+        made[out] = labels + units[:3]
     run = gridxl("template", scheme, "-o", tmp_path / "prefilled.xlsx", "--data", inputs,
                  *(["--subunits", grids] if grids else []))
     assert run.returncode == 0, run.stderr
@@ -93,13 +95,14 @@ def test_no_workbook_gets_a_formula_from_text(tmp_path, scheme_id):
     assert run.returncode == 0, run.stderr
     made[tmp_path / "scores.xlsx"] = units[:3]
     store = tmp_path / "store"
-    for month in ("2022-10", "2022-11"):
+    for month in periods:
         run = gridxl("bulletin", scheme, inputs, "-o", tmp_path / f"b{month}.docx", "--xlsx",
                      tmp_path / f"b{month}.xlsx", "--period", month, "--store", store, "--area", "+SUM(1)",
                      "--title", "=HYPERLINK(\"http://evil.example/t\")", "--issuer", "@SUM(A1)", *extra)
         assert run.returncode == 0, run.stderr
-    made[tmp_path / "b2022-11.xlsx"] = units[:3] + [data["name"]]
-    run = gridxl("history", scheme, store, "-o", tmp_path / "history.xlsx")
+    made[tmp_path / f"b{period}.xlsx"] = units[:3] + [data["name"]]
+    weights = [] if periods[0] == "2022-10" else ["--weights", "2021=40%,2022=60%"]  # years: a composite table
+    run = gridxl("history", scheme, store, "-o", tmp_path / "history.xlsx", *weights)
     assert run.returncode == 0, run.stderr
     made[tmp_path / "history.xlsx"] = units[:3]
     for path, texts in made.items():
