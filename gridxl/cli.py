@@ -46,7 +46,8 @@ def _expected_errors():
     from .core.scoring import ScoringError
     from .inputs import InputError
     from .outputs import OutputError
-    return (UserError, OutputError, SchemeError, ScoringError, InputError, ExprError, FileNotFoundError,
+    from .sheet_text import TextError
+    return (UserError, OutputError, SchemeError, ScoringError, InputError, ExprError, TextError, FileNotFoundError,
             IsADirectoryError, PermissionError)
 
 

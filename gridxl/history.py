@@ -32,6 +32,7 @@ import pandas as pd
 
 from .core.excel_math import excel_round, format_number
 from .core.scheme import UNIT_KEY, Scheme
+from .core.scheme_checks import NAME as _NAME, check_name  # period names: the rule of scheme ids
 from .core.scoring import competition_rank
 from .inputs import InputError
 from .outputs import FORMULA_STARTS, OutputError, atomic_path, write_table
@@ -40,16 +41,20 @@ from .outputs import FORMULA_STARTS, OutputError, atomic_path, write_table
 from .periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
 from .periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
 
-_NAME = re.compile(r"^[\w\u3400-\u9fff（）()-]+$")
 PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022 or 2022-年终"
 
 
 def check_period(name: str, what: str = "--period", scheme: Scheme | None = None) -> str:
     """The period name if it can name a store file and is one of the period forms (the scheme's, when
-    given: see :mod:`gridxl.periods`); an InputError naming ``what`` otherwise."""
+    given: see :mod:`gridxl.periods`); an InputError naming ``what`` otherwise.
+
+    The same character rule as scheme ids (:func:`gridxl.core.scheme_checks.check_name`): no path.
+    """
     name = normalise(name)
-    if not name or not _NAME.match(name) or name.startswith("-"):
-        raise InputError(f"{what} {name!r}: expected {PERIOD_FORMATS} (letters, digits, - only)")
+    try:
+        check_name(name, what)
+    except ValueError:
+        raise InputError(f"{what} {name!r}: expected {PERIOD_FORMATS} (letters, digits, - only)") from None
     return check_period_form(name, what, scheme)
 
 
@@ -81,11 +86,20 @@ class ResultStore:
         self.dir = self.root / scheme.id
 
     def path(self, period: str) -> Path:
-        return self.dir / f"{check_period(period)}.csv"
+        self._check_folders()
+        path = self.dir / f"{check_period(period)}.csv"
+        if path.resolve().parent != self.dir.resolve():  # a symlinked period file pointing elsewhere
+            raise InputError(f"{path}: points outside the results folder {self.dir}")
+        return path
+
+    def _check_folders(self):
+        check_name(self.scheme.id, "scheme id", InputError)
+        for folder in (self.root, self.dir):
+            if folder.exists() and not folder.is_dir():
+                raise InputError(f"{folder}: is a file, expected the results folder")
 
     def periods(self) -> list[str]:
-        if self.root.exists() and not self.root.is_dir():
-            raise InputError(f"{self.root}: is a file, expected the results folder")
+        self._check_folders()
         if not self.dir.is_dir():
             return []
         names = [p.stem for p in self.dir.glob("*.csv")
@@ -107,7 +121,10 @@ class ResultStore:
         path = self.path(period)
         if path.exists() and not replace:
             raise OutputError(f"{path}: period {period} is already stored; pass --replace to replace it")
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.dir}: cannot create the results folder ({exc.strerror})") from None
         table = table.copy()
         for col in ("rank", "rank_dense", "stars"):
             if col in table:
@@ -120,11 +137,18 @@ class ResultStore:
         if not path.exists():
             known = ", ".join(self.periods()) or "none"
             raise InputError(f"{path}: period {period} is not in the store (stored: {known})")
-        try:
-            table = pd.read_csv(path, encoding="utf-8-sig", dtype={UNIT_KEY: str}, keep_default_na=False,
-                                na_values=[""])
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{path}: not a stored result table ({exc})") from None
+        table = None
+        for encoding in ("utf-8-sig", "gb18030"):  # gridxl writes UTF-8; Excel in China re-saves as GB18030
+            try:
+                table = pd.read_csv(path, encoding=encoding, dtype={UNIT_KEY: str}, keep_default_na=False,
+                                    na_values=[""])
+                break
+            except UnicodeDecodeError:
+                continue
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise InputError(f"{path}: not a stored result table ({exc})") from None
+        if table is None:
+            raise InputError(f"{path}: not a stored result table (neither UTF-8 nor GB18030 text)")
         missing = [c for c in (UNIT_KEY, "total") if c not in table.columns]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}; a stored period has the columns "
@@ -436,6 +460,8 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
     from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
 
+    from .sheet_text import check_texts, seal_text
+
     def sheet(wb, title, frame: pd.DataFrame, index_name: str):
         ws = wb.create_sheet(title)
         ws.cell(row=1, column=1, value=index_name).font = Font(bold=True)
@@ -500,6 +526,8 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
         sheet(wb, "综合得分", report.composite, s.unit)
     if not wb.worksheets:
         raise OutputError(f"{path}: nothing to write: the results folder has no months and no --weights were given")
+    check_texts([str(u) for u in report.totals.index], "unit name")
+    seal_text(wb)  # no formulas here: unit names and period names are string cells
     with atomic_path(path) as out:
         wb.save(out)
     return Path(path)

@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
@@ -49,23 +51,64 @@ def refuse_existing(output: str | Path | None, force: bool = False):
 
 @contextmanager
 def atomic_path(output: str | Path):
-    """Yield a temporary path in the output's folder; rename it onto the output on success."""
+    """Yield a temporary path in the output's folder; rename it onto the output on success.
+
+    The temporary file goes away however the run ends: an error, Ctrl-C, or SIGTERM (a killed job,
+    a closed terminal) — SIGTERM is turned into SystemExit while the file is open, so the cleanup runs.
+    Its name is short (never much longer than the output's), so a long but legal output name works.
+    """
     output = Path(output)
     if output.is_dir():
         raise OutputError(f"{output}: is a folder, expected a file name")
     if not output.parent.exists():
         raise OutputError(f"{output.parent}: no such folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=output.suffix, dir=output.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; an output is an ordinary file
+    if output.exists() and not output.stat().st_mode & 0o222:
+        raise OutputError(f"{output}: is read-only; gridxl does not replace a read-only file — "
+                          f"choose another name or make it writable first")
+    tmp = new_temp_file(output.parent, output.suffix)
+    previous = _terminate_as_exit()
     try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, output)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        try:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        finally:
+            _restore_terminate(previous)
+
+
+def new_temp_file(folder: Path, suffix: str = "") -> Path:
+    """An empty, new, ordinary (umask-permission) file in ``folder`` with a short name: .gx-<8 hex><suffix>."""
+    for _ in range(100):
+        path = Path(folder) / f".gx-{secrets.token_hex(4)}{suffix}"
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)  # the umask applies, as for any file
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write here ({exc.strerror})") from None
+        os.close(fd)
+        return path
+    raise OutputError(f"{folder}: cannot create a temporary file")  # pragma: no cover
+
+
+def _terminate_as_exit():
+    """SIGTERM raises SystemExit(143) in the main thread, so `finally` blocks remove temporary files."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    try:
+        return (signal.signal(signal.SIGTERM, handler),)
+    except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+        return None
+
+
+def _restore_terminate(previous):
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous[0] if previous[0] is not None else signal.SIG_DFL)
 
 
 def guard_text(value):
@@ -82,6 +125,10 @@ def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", 
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(f"{output}: expected a .csv or .xlsx output name")
+    if suffix == ".xlsx":
+        from .sheet_text import check_frame_texts, check_texts
+        check_texts([str(c) for c in frame.columns], f"{output}: column name")
+        check_frame_texts(frame, str(output))
     with atomic_path(output) as tmp:
         if suffix == ".csv":
             _write_csv(frame, tmp)

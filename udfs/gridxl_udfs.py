@@ -490,7 +490,7 @@ def _probe(kind, points):
                "parts": [{"value": "p1", "weight": 1.0}]}
     ind = {"key": "x", "name": "probe", "kind": kind.name, "points": points,
            **({"value": "value"} if kind.needs_value else {}),
-           **{p.name: dummies[p.kind] for p in kind.params if p.required}}
+           **{p.name: 2.0 if p.name == "high" else dummies[p.kind] for p in kind.params if p.required}}  # low < high
     fields = [{"key": k, "label": k, "type": "number"} for k in ("value", "i1", "p1")]
     comp = scheme_from_dict({"id": "probe", "name": "probe", "unit": "单位", "fields": fields,
                              "indicators": [ind]}, "probe").compiled()["x"]
@@ -634,7 +634,7 @@ def _column_scores(text, column):
 def _adhoc_scheme(text):
     spec = json.loads(text)
     return scheme_from_dict({"id": "adhoc", "name": spec["name"], "unit": "单位", "fields": spec["fields"],
-                             "indicators": [spec["indicator"]]}, spec["name"])
+                             "indicators": [spec["indicator"]]}, spec["name"], points_unset_ok=True)
 
 
 def _check_bounds(ind, score, fname):

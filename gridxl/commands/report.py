@@ -123,6 +123,7 @@ def cmd_bulletin(args):
         bar("计分")
         b = build_bulletin(scheme, frame, subunits, period=period, previous=previous, previous_period=previous_period,
                            area=args.area)
+        _check_bulletin_texts(b, args)  # before the .docx: nothing is written when the .xlsx could not be
         bar("写通报")
         try:
             form = BulletinForm(title=args.title, issuer=args.issuer, date=date, to=args.to, purpose=args.purpose,
@@ -141,6 +142,16 @@ def cmd_bulletin(args):
         path = store.save(period, b.result.table, replace=args.replace, inputs=inputs)
         print(f"stored {period} -> {path}", file=sys.stderr)
     return 0
+
+
+def _check_bulletin_texts(b, args):
+    from ..core.scheme import UNIT_KEY
+    from ..sheet_text import check_sheet_name, check_text, check_texts
+
+    for option in ("title", "issuer", "area", "to", "purpose", "source"):
+        check_text(getattr(args, option, None), f"--{option}")
+    check_sheet_name(f"{args.area}指标", "--area (it names the sheet <area>指标)")
+    check_texts([str(u) for u in b.ranking[UNIT_KEY]], "unit name")
 
 
 def _margin(text: str):

@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .excel_math import excel_round, excel_rounddown, excel_roundup
+from .expr_text import ARITY, MANY_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH, tree_depth, excel_to_python, shorten
 
 # Excel operator precedence (higher binds tighter).
 _PRECEDENCE = {"=": 1, "<>": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4}
@@ -517,12 +518,20 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
     ``resolve`` turns a name into a Field/Score node (or raises ExprError).
     A single ``=`` is accepted for equality, as clerks write it in Excel.
     """
-    source = re.sub(r"(?<![<>=!])=(?!=)", "==", str(text)).replace("<>", "!=")
-    source = re.sub(r"(?<![\w.])if\s*\(", "IF(", source)  # `if` is a Python keyword
+    text = str(text)
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExprError(f"the expression is {len(text)} characters long; at most {MAX_EXPR_CHARS} (Excel's limit "
+                        f"for a formula): split it into several indicators")
+    source = excel_to_python(text)
     try:
         tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ExprError(f"cannot read the expression {text!r}: {exc.msg}") from None
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        why = getattr(exc, "msg", f"nested deeper than {MAX_EXPR_DEPTH} operations")
+        raise ExprError(f"cannot read the expression {shorten(text)}: {why}") from None
+    depth = tree_depth(tree)
+    if depth > MAX_EXPR_DEPTH:
+        raise ExprError(f"the expression {shorten(text)} nests {depth} operations deep; at most {MAX_EXPR_DEPTH}: "
+                        f"split it into several indicators")
 
     def conv(node) -> Expr:
         if isinstance(node, ast.Expression):
@@ -534,9 +543,14 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
         if isinstance(node, ast.Name):
             return resolve(node.id)
         if isinstance(node, ast.BinOp) and type(node.op) in _BIN:
-            return BinOp(_BIN[type(node.op)], conv(node.left), conv(node.right))
+            left, right = conv(node.left), conv(node.right)
+            if isinstance(left, Text) or isinstance(right, Text):
+                raise ExprError(f"text cannot be added, subtracted, multiplied or divided, in {shorten(text)}")
+            return BinOp(_BIN[type(node.op)], left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = conv(node.operand)
+            if isinstance(inner, Text):
+                raise ExprError(f"text cannot be negated, in {shorten(text)}")
             return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return NOT(conv(node.operand))
@@ -555,7 +569,20 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
                 return AND(*parts)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.lower() in _FUNCS \
                 and not node.keywords:
-            return _FUNCS[node.func.id.lower()](*[conv(a) for a in node.args])
+            name = node.func.id.lower()
+            lo, hi = ARITY[name]
+            if not lo <= len(node.args) <= hi:
+                takes = f"{lo}" if lo == hi else f"at least {lo}" if hi == MANY_ARGS else f"{lo} to {hi}"
+                plural = "" if lo == 1 and hi in (1, MANY_ARGS) else "s"
+                raise ExprError(f"{name}() takes {takes} argument{plural}, got {len(node.args)}, "
+                                f"in {shorten(text)}")
+            args = [conv(a) for a in node.args]
+            if name == "round" and (args[1].constant() is None or not float(args[1].constant()).is_integer()
+                                    or abs(args[1].constant()) > 10):
+                raise ExprError(f"round(x, digits): digits must be a whole number from -10 to 10, in {shorten(text)}")
+            if name not in ("if",) and any(isinstance(a, Text) for a in args):
+                raise ExprError(f"{name}() cannot take text, in {shorten(text)}")
+            return _FUNCS[name](*args)
         raise ExprError(f"cannot use {ast.unparse(node)!r} in {text!r}: only numbers, field names, "
                         f"+ - * /, comparisons, and/or/not and min/max/if/int/round/abs are allowed")
 

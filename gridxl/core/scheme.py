@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import kinds as kinds_mod
-from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, ROUND, Expr, ExprError, Field, Measure, Num, Score, Text, as_expr,
-                   parse)
+from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, ROUND, Expr, ExprError, Field, Measure, Num, Refs, Score, Text,
+                   as_expr, parse)
 from .guards import any_zero, guarded, guarded_condition
+from .scheme_checks import SchemeCheckError, check_document, check_numbers_only
 
 FIELD_TYPES = {
     "count": "whole number >= 0",
@@ -161,7 +162,11 @@ class Indicator:
 
     def item_value(self, item: dict) -> Expr:
         if "field" in item:
-            return self.scheme.resolve(item["field"], self)
+            try:
+                ref = self.scheme.resolve(item["field"], self)
+            except ExprError as exc:
+                raise SchemeError(self._where("items") + str(exc)) from None
+            return self.scheme.numeric(ref, self, "items")
         return guarded(self.scheme.parse_expr(item["value"], self, "value"), 0.0)  # nothing counted without a rate
 
     def _where(self, name: str | None = None) -> str:
@@ -303,9 +308,22 @@ class Scheme:
 
     def parse_expr(self, text: str, ind: Indicator, what: str) -> Expr:
         try:
-            return parse(text, lambda n: self.resolve(n, ind))
-        except ExprError as exc:
+            expr = parse(text, lambda n: self.resolve(n, ind))
+            check_numbers_only(expr, self.text_keys, "")
+        except (ExprError, SchemeCheckError) as exc:
             raise SchemeError(ind._where(what) + str(exc)) from None
+        return self.numeric(expr, ind, what) if what == "value" else expr
+
+    @property
+    def text_keys(self) -> set[str]:
+        """Names whose values are text: the unit, the subunit, choice fields."""
+        return {UNIT_KEY, SUBUNIT_KEY} | {f.key for f in self.fields if f.type == "choice"}
+
+    def numeric(self, expr: Expr, ind: Indicator, what: str) -> Expr:
+        if isinstance(expr, Text) or (isinstance(expr, Field) and expr.key in self.text_keys):
+            raise SchemeError(ind._where(what) + f"{expr.to_excel(Refs(lambda s, k: k))} is text; a value to score "
+                              f"must be a number")
+        return expr
 
     # -- formulas ----------------------------------------------------------------
     def compiled(self) -> dict[str, Compiled]:
@@ -399,10 +417,16 @@ def _number(value, where: str, name: str):
     return float(value)
 
 
+MAX_SCHEME_BYTES = 2 * 2**20  # the largest built-in scheme is about 60 KB
+
+
 def load_scheme(path: str | Path) -> Scheme:
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.is_file() and path.stat().st_size > MAX_SCHEME_BYTES:
+            raise SchemeError(f"{path}: {path.stat().st_size / 2**20:.1f} MiB; a scheme file is at most "
+                              f"{MAX_SCHEME_BYTES // 2**20} MiB")
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad saves UTF-8 with a BOM
     except FileNotFoundError:
         raise SchemeError(f"{path}: no such scheme file") from None
     except UnicodeDecodeError as exc:
@@ -412,7 +436,11 @@ def load_scheme(path: str | Path) -> Scheme:
     return scheme_from_dict(data, str(path))
 
 
-def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
+def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool = False) -> Scheme:
+    try:
+        check_document(data, path, points_unset_ok)
+    except SchemeCheckError as exc:
+        raise SchemeError(str(exc)) from None
     where = path
     sid = _need(data, "id", where)
     fields = []
@@ -531,8 +559,8 @@ def scheme_from_dict(data: dict, path: str = "<scheme>") -> Scheme:
             raise SchemeError(ind._where("per_subunit") + "the scheme names no subunit (subunit = \"网格\")")
     for f in flags:
         try:
-            parse(f.condition, lambda n: scheme.resolve(n))
-        except ExprError as exc:
+            check_numbers_only(parse(f.condition, lambda n: scheme.resolve(n)), scheme.text_keys, "")
+        except (ExprError, SchemeCheckError) as exc:
             raise SchemeError(f"{path}: flag {f.key!r}, field 'if': {exc}") from None
     scheme.compiled()  # fail now, with the indicator named, rather than at scoring time
     return scheme

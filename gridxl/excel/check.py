@@ -182,9 +182,14 @@ class _Reader:
 
 def check_workbook(path: str | Path, scheme: str | None = None, units: str | Path | list | None = None) -> CheckResult:
     path = Path(path)
+    from .limits import LimitError, check_sheet_bounds, check_workbook_size
+    from .links import LinkError, refuse_outside_references
     try:
         pkg = Package(path)
-    except PackageError as exc:
+        check_workbook_size(pkg)
+        refuse_outside_references(pkg)
+        check_sheet_bounds(pkg)
+    except (PackageError, LinkError, LimitError) as exc:
         raise CheckError(str(exc)) from None
     layout = read_layout(pkg)
     if layout is None:

@@ -2032,9 +2032,14 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
     """Compute every formula of the workbook at ``path`` (nothing is written)."""
     path = Path(path)
     start = time.perf_counter()
+    from .limits import LimitError, check_fallback_box, check_sheet_bounds, check_workbook_size
+    from .links import LinkError, refuse_outside_references
     try:
         pkg = Package(path, formula_values=False)
-    except PackageError as exc:
+        check_workbook_size(pkg)
+        refuse_outside_references(pkg)  # before either engine: the formulas engine would load linked books
+        check_sheet_bounds(pkg)
+    except (PackageError, LinkError, LimitError) as exc:
         raise RecalcError(str(exc)) from None
     reason = ""
     if engine in ("auto", "columns"):
@@ -2052,6 +2057,10 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
             if engine == "columns":
                 raise
             reason = f"columns engine failed: {type(exc).__name__}: {exc}"
+    try:
+        check_fallback_box(pkg, reason or "--engine formulas")
+    except LimitError as exc:
+        raise RecalcError(str(exc)) from None
     try:
         values = excelmodel_values(pkg)
     except Exception as exc:  # the formulas package raises many kinds of errors on odd workbooks
@@ -2092,7 +2101,11 @@ def scores_table(result: Recalculated):
     cols = [(role, key, c) for (sheet, role, key), c in layout.columns.items() if sheet == SCORE]
     order = {"unit": 0, "score": 1, "total": 2, "rank": 3, "rank_dense": 4, "grade": 5, "stars": 6, "flag": 7}
     cols = sorted([x for x in cols if x[0] in order], key=lambda x: (order[x[0]], x[2]))
-    unit_col = next(c for role, _, c in cols if role == "unit")
+    unit_col = next((c for role, _, c in cols if role == "unit"), None)
+    if unit_col is None or SCORE not in result.package.sheet_names:
+        raise RecalcError(f"{result.path}: the hidden _gridxl sheet is damaged (no {SCORE} sheet or no unit column "
+                          f"recorded for it), so there is no scoring table to export; make the template again with "
+                          f"`gridxl template`")
     rows = []
     for r in range(first, last + 1):
         unit = result.cell(SCORE, r, unit_col)

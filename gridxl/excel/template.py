@@ -42,14 +42,18 @@ from ..core.validity import INVALID, any_invalid, invalid_value
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from .cached_values import Package, col_letters
 from .clerk_text import clerk_text, condition_text
+from .limits import LimitError, check_layout_bounds, layout_column, layout_number
 from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
 from .recalc import quote_sheet
+from ..sheet_text import formula_cell, seal_text
 
 FIRST_ROW = 5
 HEADER_ROWS = 4
 INFO, INPUT, SCORE, SUMMARY, META = "说明", "录入", "评分", "汇总", "_gridxl"
 SORT_BASE = 1_000_000  # sort key = rank × SORT_BASE + row: unique, exact, and in ranking order
 DEFAULT_ROWS = 30
+MAX_UNIT_ROWS = 20_000  # a template's units (recalc and check measured at 10,000)
+MAX_SUBUNIT_ROWS = 200_000  # ten grids per unit by default
 DEFAULT_SUBUNITS_PER_UNIT = 10
 MODES = ("native", "udf")
 
@@ -671,7 +675,20 @@ def _is_builtin(scheme: Scheme) -> bool:
 
 
 def read_layout(pkg: Package) -> Layout | None:
-    """The layout recorded in a template, or None when the file has no _gridxl sheet."""
+    """The layout recorded in a template, or None when the file has no _gridxl sheet.
+
+    Every number is checked against the cells the workbook holds (a TemplateError names the damage).
+    """
+    try:
+        layout = _read_layout(pkg)
+        if layout is not None:
+            check_layout_bounds(layout, pkg, META)  # a tampered unit_rows = 1000000 must not run for minutes
+    except LimitError as exc:
+        raise TemplateError(str(exc)) from None
+    return layout
+
+
+def _read_layout(pkg: Package) -> Layout | None:
     if META not in pkg.sheet_names:
         return None
     values = pkg.cells(META).values()
@@ -679,6 +696,7 @@ def read_layout(pkg: Package) -> Layout | None:
     for (r, c), v in values.items():
         rows.setdefault(r, {})[c] = v
     meta = {}
+    rows_of: dict[int, str] = {}
     columns: dict[tuple[str, str, str], int] = {}
     sheet_rows = {}
     units = []
@@ -696,21 +714,24 @@ def read_layout(pkg: Package) -> Layout | None:
             units.append("" if row.get(2) is None else str(row.get(2)))
             continue
         if table and first is not None and row.get(2):
-            from .cached_values import col_number
             key = "" if row.get(4) is None else str(row.get(4))
-            columns[(str(first), str(row.get(3)), key)] = col_number(str(row.get(2)))
-            sheet_rows[str(first)] = (int(row.get(5)), int(row.get(6)))
+            columns[(str(first), str(row.get(3)), key)] = layout_column(pkg, r, row.get(2))
+            sheet_rows[str(first)] = (layout_number(pkg, r, 5, row.get(5)), layout_number(pkg, r, 6, row.get(6)))
         elif not table and first in META_KEYS:
             meta[first] = row.get(2)
+            rows_of[r] = first
     if "scheme" not in meta:
         return None
 
     def text(k):
         v = meta.get(k)
         return "" if v is None else (format_number(v, 0) if isinstance(v, float) else str(v))
+    def rows(k):
+        r = next((r for r in sorted(rows_of) if rows_of[r] == k), 0)
+        return layout_number(pkg, r, 2, meta.get(k) or 0)
     return Layout(scheme=text("scheme"), scheme_file=text("scheme_file"), scheme_digest=text("scheme_digest"),
                   version=text("gridxl"), formulas=text("formulas") or "native", period=text("period"),
-                  unit_rows=int(meta.get("unit_rows") or 0), subunit_rows=int(meta.get("subunit_rows") or 0),
+                  unit_rows=rows("unit_rows"), subunit_rows=rows("subunit_rows"),
                   units=units, columns=columns, sheet_rows=sheet_rows)
 
 
@@ -726,7 +747,8 @@ def read_unit_names(path: str | Path) -> list[str]:
             text = p.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             text = p.read_text(encoding="gb18030", errors="replace")
-        return [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines() if line.strip()]
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # not splitlines(): \x0b is no line end
+        return [unicodedata.normalize("NFKC", line).strip() for line in lines if line.strip()]
     raw, _ = inputs.read_raw(p)
     heads = {inputs.normalise_header(h) for h in inputs.UNIT_HEADERS}
     col, start = 0, 0
@@ -751,8 +773,9 @@ def scheme_of(layout: Layout, override: str | None = None) -> Scheme:
     from ..core.catalog import get_scheme
     if override:
         return get_scheme(override)
-    if layout.scheme_file and Path(layout.scheme_file).exists():
-        return get_scheme(layout.scheme_file)
+    recorded = Path(layout.scheme_file) if layout.scheme_file else None
+    if recorded is not None and recorded.suffix.lower() == ".toml" and recorded.is_file():  # never another kind of file
+        return get_scheme(str(recorded))
     return get_scheme(layout.scheme)
 
 
@@ -893,10 +916,9 @@ def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None, l
             elif c.kind == "input":
                 value = values[n] if values is not None and n < len(values) else None
             else:
-                value = "=" + c.formula(r)
-            cell = ws.cell(row=r, column=c.col, value=value)
-            if c.kind == "input" and isinstance(value, str):
-                cell.data_type = "s"  # a name such as "=1+1" stays text
+                formula_cell(ws, r, c.col, c.formula(r)).style = style
+                continue
+            cell = ws.cell(row=r, column=c.col, value=value)  # text stays text: seal_text(wb)
             cell.style = style
     # validation with Chinese input messages
     for c in sheet.columns:
@@ -977,8 +999,7 @@ def _write_summary(ws, plan: Plan):
         ws.cell(row=r, column=col0, value=name).style = "gx_f_general"
         ws.cell(row=r, column=col0 + 1, value=float(points)).style = "gx_f_2dp"
         for j, heading in enumerate(plan.BLOCK_HEADINGS[2:], start=2):
-            ws.cell(row=r, column=col0 + j, value="=" + formulas[heading]).style = \
-                "gx_f_int" if "单位数" in heading else "gx_f_2dp"
+            formula_cell(ws, r, col0 + j, formulas[heading]).style = "gx_f_int" if "单位数" in heading else "gx_f_2dp"
     chart = BarChart()
     chart.type = "col"
     chart.title = "总分"
@@ -1118,6 +1139,7 @@ def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=Non
     wb.active = 1
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == INPUT
+    seal_text(wb)  # only formula_cell() writes formulas: every label, name and option is a string cell
     return wb
 
 
@@ -1132,10 +1154,17 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
     """
     from ..outputs import refuse_overwrite
 
+    from ..sheet_text import check_frame_texts, check_text, check_texts
+
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise TemplateError(f"{output}: a template is an .xlsx file")
     refuse_overwrite(output, inputs)
+    check_text(period, "--period")  # text a workbook cannot hold is refused before anything is written
+    check_texts(units or [], "unit name")
+    for frame, what in ((data, "--data"), (subunits, "--subunits")):
+        if frame is not None:
+            check_frame_texts(frame, what)
     if data is not None:
         units = [str(u) for u in data[UNIT_KEY].tolist()]
     if units is not None:
@@ -1143,6 +1172,12 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
         if dup:
             raise TemplateError(f"unit name(s) listed twice: {', '.join(dup)}")
     n = rows if rows is not None else (len(units) if units else DEFAULT_ROWS)
+    if subunit_rows is not None and subunit_rows < 1:
+        raise TemplateError(f"--subunit-rows {subunit_rows}: must be at least 1")
+    for what, count, limit in (("unit rows", n, MAX_UNIT_ROWS), ("grid rows", subunit_rows or 0, MAX_SUBUNIT_ROWS)):
+        if count > limit:
+            raise TemplateError(f"{count:,} {what}: a template holds at most {limit:,} (split the units over "
+                                f"several templates)")
     if units and n < len(units):
         raise TemplateError(f"--rows {n} is fewer than the {len(units)} units given")
     if subunit_rows is None and subunits is not None and len(subunits):
@@ -1160,16 +1195,14 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
 def save_workbook(wb, output: Path, step=None):
     """Save the openpyxl workbook of a template with its formulas' values cached (atomically)."""
     import os
-    import tempfile
 
-    from ..outputs import atomic_path
+    from ..outputs import atomic_path, new_temp_file
     from .cached_values import write_cached_values
     from .recalc import recalculate
 
     step = step or (lambda stage: None)
     with atomic_path(output) as tmp:
-        fd, raw = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".raw.xlsx", dir=output.parent)
-        os.close(fd)
+        raw = new_temp_file(output.parent, ".xlsx")
         try:
             step("写入工作簿")
             wb.save(raw)
