@@ -122,7 +122,9 @@ def test_read_only_output_is_not_replaced(tmp_path):
     with pytest.raises(OutputError, match="read-only"):
         write_table(pd.DataFrame({"unit": ["a"], "total": [1.0]}), out)
     run = gridxl("score", "yushui-2022", YUSHUI, "-o", out)
-    assert run.returncode == 2 and "read-only" in run.stderr
+    assert run.returncode == 2 and "already exists" in run.stderr  # an existing output needs --force …
+    run = gridxl("score", "yushui-2022", YUSHUI, "-o", out, "--force")
+    assert run.returncode == 2 and "read-only" in run.stderr  # … and even then a read-only file is kept
     assert out.read_text(encoding="utf-8") == "kept\n"
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
 

@@ -191,7 +191,15 @@ GRADE = {"label": label, "min": NUM, "max": NUM}
 FLAG = {"key": key, "label": label, "if": EXPR, "grade": label}
 STARS = {"per": POSITIVE, "max_stars": integer(1, 100), "mode": one_of("deducted", "score"), "full": POSITIVE}
 WHEN = {"if": EXPR, "score": NUM, "text": text}
-BULLETIN = {"to": text, "purpose": text, "source": text, "issuer": text}
+
+
+def _bulletin(where, v):
+    """[bulletin]: types and names are checked by BulletinSettings; here only what a document cannot hold."""
+    for k, text_ in (v.items() if isinstance(v, dict) else ()):
+        if isinstance(text_, str):
+            _no_control(f"{where}, field {k!r}", text_)
+
+
 BALLOTS = {"fields": lambda w, v: None if isinstance(v, dict) else _fail(w, "a table {A = \"ballot_a\", …}", v),
            "full_mark": POSITIVE}
 INDICATOR_COMMON = {"key": key, "name": label, "points": NONNEG, "kind": text, "value": EXPR,
@@ -203,7 +211,7 @@ TOP = {"id": text, "name": label, "unit": label, "title": text, "source": text, 
        "fields": tables(FIELD, ("key", "label")), "sections": tables(SECTION, ("key", "name")),
        "indicators": lambda w, v: None, "grades": tables(GRADE, ("label",)),
        "flags": tables(FLAG, ("key", "label", "if")),
-       "stars": lambda w, v: table(w, v, STARS), "bulletin": lambda w, v: table(w, v, BULLETIN), "ballots": lambda w, v: table(w, v, BALLOTS, ("fields",))}
+       "stars": lambda w, v: table(w, v, STARS), "bulletin": lambda w, v: _bulletin(w, v), "ballots": lambda w, v: table(w, v, BALLOTS, ("fields",))}
 
 
 def _param_rule(param: "kinds_mod.Param"):
