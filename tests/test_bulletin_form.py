@@ -208,7 +208,7 @@ def test_bulletin_setting_errors(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace('source = "江西社会治理大数据平台"', "source = 3"), encoding="utf-8")
     r = run("lint", bad)
-    assert r.returncode == 2 and "field 'bulletin', field 'source': expected text" in r.stderr
+    assert r.returncode == 2 and "[bulletin], field 'source': expected text" in r.stderr
     bad.write_text(text.replace('source = "江西', 'sauce = "江西'), encoding="utf-8")
     r = run("lint", bad)
-    assert r.returncode == 2 and "field 'bulletin': unknown setting 'sauce'" in r.stderr
+    assert r.returncode == 2 and "unknown setting(s) sauce" in r.stderr
