@@ -337,8 +337,9 @@ def test_udf_template_cells_call_grid_functions(tmp_path):
     with Package(path) as pkg:
         text = pkg.cells("评分").formulas[(5, 3)].text
     comp = scheme.compiled()["events_per_10k"]
-    assert text.startswith('IF(COUNT(') and 'GRID_SCORE("yushui-2022","events_per_10k",' in text
-    assert text.count("录入!") == 2 * len(comp.inputs)
+    assert text.startswith('IF(OR(') and ',"输入有误",IF(COUNT(' in text  # invalid inputs, then blanks
+    assert 'GRID_SCORE("yushui-2022","events_per_10k",' in text
+    assert text.split(',"输入有误",')[1].count("录入!") == 2 * len(comp.inputs)
     assert scores_table(recalculate(path))["total"].tolist() == \
         expected_table(scheme, frame, None)["total"].tolist()
 

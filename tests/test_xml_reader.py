@@ -158,10 +158,11 @@ def test_dense_rank_as_an_earlier_gridxl_wrote_it_is_a_note_not_a_problem(filled
     from .xlsx_variants import Q
     _, _, path = filled
 
-    def earlier(root, strings):
+    def earlier(root, strings):  # 中国式排名 exactly as gridxl wrote it before
         for f in root.iter(Q + "f"):
             if f.text and '<>"")*' in f.text:
-                f.text = f.text.replace('($M$5:$M$21<>"")*', "ISNUMBER($M$5:$M$21)*")
+                v = f.text.split("(", 2)[2].split(")")[0]  # IF(ISNUMBER(M7),… -> M7
+                f.text = f'IF({v}="","",SUMPRODUCT(ISNUMBER($M$5:$M$21)*($M$5:$M$21>{v})/$P$5:$P$21)+1)'
 
     def really_changed(root, strings):
         for f in root.iter(Q + "f"):
