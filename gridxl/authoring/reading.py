@@ -1,0 +1,422 @@
+"""One item's rule text read through the phrase table into a rule kind, its parameters and the input
+fields it needs.  What cannot be read becomes a bounded ``entered`` item with a decision to make."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import phrases as ph
+from .items import norm
+
+DECISION = "需要决定："  # notes starting so are lint warnings ("needs a decision")
+
+
+@dataclass
+class FieldDraft:
+    role: str  # suffix of the field key
+    label: str
+    type: str = "count"
+    unit: str = ""
+    help: str = ""
+
+
+@dataclass
+class Reading:
+    kind: str
+    params: dict = field(default_factory=dict)
+    value: str | None = None  # expression over field roles, e.g. "{num} / {den}"
+    items: list[dict] = field(default_factory=list)  # {"field": role, "each": …} or {"value": role, "bands": …}
+    when: list[dict] = field(default_factory=list)  # {"if": role, "score": …, "text": …}
+    fields: list[FieldDraft] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: bool = False
+    unspecified: bool = False
+    value_unit: str = ""
+    families: list[str] = field(default_factory=list)
+
+    def add_field(self, label: str, type: str = "count", unit: str = "", help: str = "") -> str:
+        role = f"f{len(self.fields) + 1}"
+        self.fields.append(FieldDraft(role, label[:40], type, unit, help))
+        return role
+
+
+def _n(m: re.Match, group: str) -> float:
+    return ph.number(m.group(group))
+
+
+def _unit_type(unit: str) -> tuple[str, str]:
+    if unit == "%":
+        return "rate", "%"
+    if unit in ("小时", "天", "分钟"):
+        return "number", unit
+    return "count", unit or ""
+
+
+def _standard(t: str) -> tuple[float | None, str]:
+    """The standard an item measures against: 标准：100件 > 应为100% / ≧15件 / 不少于2次."""
+    for family in ("standard", "threshold"):
+        for m in ph.find(family, t):
+            value, unit = _n(m, "value"), m.group("unit") or ""
+            return (value / 100 if unit == "%" else value), unit
+    return None, ""
+
+
+def _clause_before(t: str, pos: int, limit: int = 18) -> str:
+    """The words before a phrase, back to the previous clause break: what is counted."""
+    head = t[:pos]
+    parts = re.split(r"[;。:!?]", head)
+    piece = parts[-1]
+    pieces = [p for p in re.split(r"[,]", piece)]
+    text = pieces[-1].strip()
+    if len(re.sub(r"每|一|次|缺|发现|出现|的|[\d.]", "", text)) < 3 and len(pieces) > 1:
+        text = (pieces[-2].strip() + text)
+    text = re.sub(r"^(?:对|凡|如|若|有|被)", "", text)
+    return text[-limit:].strip(" 、") or "次数"
+
+
+def _measure_word(text: str) -> str:
+    m = re.search(rf"(?:每|一|1)\s*([{ph.MEASURE_WORDS}])", text)
+    return m.group(1) if m else "次"
+
+
+def _formula(rate_text: str, reading: Reading) -> str | None:
+    """A/B or (A-B)/A written out in words: fields for the terms and the value expression."""
+    f = re.sub(r"[×*]\s*100\s*%?|[×*]100", "", rate_text).strip(" ()")
+    if "/" not in f:
+        return None
+    num, den = f.split("/", 1)
+    roles: dict[str, str] = {}
+
+    def term(words: str) -> str:
+        words = words.strip(" ()（）")
+        words = re.sub(r"\(.*?\)|（.*?）", "", words).strip() or words
+        if words not in roles:
+            roles[words] = reading.add_field(words, "count", _term_unit(words))
+        return "{" + roles[words] + "}"
+    num = num.strip()
+    if num.startswith("(") and "-" in num:
+        a, b = num.strip("()").split("-", 1)
+        left = f"({term(a)} - {term(b)})"
+    else:
+        left = term(num)
+    return f"{left} / {term(den)}"
+
+
+def _term_unit(words: str) -> str:
+    for unit in ("万人", "人", "件", "个", "户", "条", "次"):
+        if unit in words[-3:] or (unit == "人" and words.endswith(("人数", "人口数"))):
+            return unit
+    if words.endswith("数"):
+        return "个" if "中心" in words or "网格" in words[-4:] else ("人" if "员" in words[-5:] else "件")
+    return ""
+
+
+def read_rule(name: str, points: float | None, text: str, hint: str = "") -> Reading:
+    """The rule of one item.  ``hint`` is "bonus"/"penalty" when the item sits in such a section."""
+    t = norm(text)
+    pts = points if points is not None else 0.0
+    readers = [_linear, _steps, _rank_decay, _shortfall, _bands_or_band_items, _occurrences, _entered_by_inspector,
+               _ratio_like]
+    if ph.find("ratio", t):  # 不足的按比例扣分 is a ratio, not a deduction with its amount left out
+        readers.remove(_ratio_like)
+        readers.insert(readers.index(_occurrences), _ratio_like)
+    for reader in readers:
+        reading = reader(name, pts, t, hint)
+        if reading is not None:
+            break
+    else:
+        reading = Reading("entered", unspecified=True)
+        reading.value = "{" + reading.add_field(f"{name}得分", "score", "分", "检查组录入的本项得分") + "}"
+        reading.notes.append(f"{DECISION}没有读出计分规则，暂作检查组录入的 0–{ph.tidy(pts)} 分；请改为计分方式或确认。")
+    _zero_outs(t, reading)
+    if ph.find("below_zero", t) and reading.kind in ("deduction", "steps"):
+        reading.params["floor"] = None
+    return reading
+
+
+# -- the readers, most specific first ------------------------------------------------------------------
+def _value_field(reading: Reading, name: str, t: str, unit: str) -> None:
+    rate = next(iter(ph.find("rate", t)), None)
+    if rate is not None:
+        expr = _formula(rate.group("formula"), reading)
+        if expr:
+            reading.value = expr
+            return
+    ftype, funit = _unit_type(unit)
+    reading.value = "{" + reading.add_field(name, ftype, funit) + "}"
+    reading.value_unit = funit
+
+
+def _linear(name, pts, t, hint):
+    m = next(iter(ph.find("linear", t)), None)
+    if m is None:
+        return None
+    r = Reading("linear", {"low": ph.tidy(_n(m, "low")), "high": ph.tidy(_n(m, "high")), "scale": 100},
+                families=["linear"])
+    _value_field(r, name, t, "%")
+    r.value_unit = "%"
+    return r
+
+
+def _steps(name, pts, t, hint):
+    base = next(iter(ph.find("steps", t)), None)
+    downs = ph.find("steps_down", t)
+    ups = ph.find("steps_up", t)
+    standard, unit = _standard(t)
+    if base is None and not (downs and standard is not None and not ph.find("rank_decay", t)):
+        return None
+    r = Reading("steps", families=["steps"])
+    if base is not None and base.groupdict().get("base"):
+        r.params["base"] = ph.tidy(_n(base, "base"))
+    elif standard is not None:
+        r.params["base"] = ph.tidy(standard * 100 if unit == "%" else standard)
+    else:
+        r.params["base"] = 0
+        r.notes.append(f"{DECISION}基数不在本项原文中（如按单位分别规定），请填 base。")
+    relative = False
+    if ups:
+        m = ups[0]
+        r.params["step_up"], r.params["up_points"] = ph.tidy(_n(m, "step")), ph.tidy(_n(m, "points"))
+        relative = relative or bool(m.groupdict().get("pct"))
+    if downs:
+        m = downs[0]
+        r.params["step_down"], r.params["down_points"] = ph.tidy(_n(m, "step")), ph.tidy(_n(m, "points"))
+        relative = relative or bool(m.groupdict().get("pct"))
+    if relative:
+        r.params["relative"] = True
+    at_base = re.search(r"(?:基数|满\s*\d+\s*[件次个]?)\s*[,]?\s*得\s*(\d+(?:\.\d+)?)\s*分", t) if base else None
+    if at_base and float(at_base.group(1)) != pts:
+        r.params["points_at_base"] = ph.tidy(float(at_base.group(1)))
+    cap = next(iter(ph.find("cap", t)), None)
+    if "step_down" in r.params:
+        r.params["max_deduction"] = ph.tidy(_n(cap, "cap")) if cap else ph.tidy(pts)
+    bcap = next(iter(ph.find("bonus_cap", t)), None)
+    if bcap and "step_up" in r.params:
+        r.params["max_bonus"] = ph.tidy(_n(bcap, "cap"))
+    elif "step_up" in r.params and not ph.find("uncapped", t):
+        r.notes.append(f"{DECISION}加分是否封顶原文未写，暂不封顶（max_bonus）。")
+    _value_field(r, name, t, unit)
+    return r
+
+
+def _rank_decay(name, pts, t, hint):
+    m = next(iter(ph.find("rank_decay", t)), None)
+    if m is None:
+        return None
+    standard, unit = _standard(t)
+    r = Reading("rank_decay", {"standard": ph.tidy(standard if standard is not None else 1),
+                               "step": ph.tidy(round(_n(m, "step") / 100, 10)), "direction": "desc"},
+                families=["rank_decay"])
+    if standard is None:
+        r.notes.append(f"{DECISION}没有读出达标值（standard），暂按 100%。")
+        unit = "%"
+    directions = {d.group("dir") for d in ph.find("direction", t)}
+    if directions & {"从小到大", "从低到高"}:
+        r.notes.append(f"{DECISION}原文写“从小到大”：按数值从大到小排名（与其他各项一致，direction = \"desc\"），"
+                       f"若确指从小到大请改 direction = \"asc\"。")
+    _value_field(r, name, t, unit)
+    return r
+
+
+def _shortfall(name, pts, t, hint):
+    m = next(iter(ph.find("shortfall", t)), None)
+    if m is None:
+        return None
+    standard, unit = _standard(t)
+    r = Reading("shortfall", {"target": ph.tidy((standard or 1) * 100 if unit == "%" or standard is None
+                                                else standard),
+                              "scale": 100, "deduct": ph.tidy(_n(m, "deduct"))}, families=["shortfall"])
+    if m.groupdict().get("per"):
+        r.params["per"] = ph.tidy(_n(m, "per"))
+    cap = next(iter(ph.find("cap", t)), None)
+    if cap:
+        r.params["max_deduction"] = ph.tidy(_n(cap, "cap"))
+    _value_field(r, name, t, "%")
+    r.value_unit = "%"
+    return r
+
+
+def _bands_from(sentence: str) -> list[dict] | None:
+    matches = ph.find("bands", sentence)
+    if not matches:
+        return None
+    bands, top = [], 0.0
+    for m in matches:
+        amount = ph.tidy(_n(m, "amount"))
+        if m.groupdict().get("lo") is not None:
+            lo, hi = _n(m, "lo"), _n(m, "hi")
+            bands.append({"from": ph.tidy(min(lo, hi)), "deduct": amount})
+            top = max(top, lo, hi)
+        else:
+            below = _n(m, "below")
+            bands.append({"from": 0, "deduct": amount})
+            top = max(top, below)
+    bands.append({"from": ph.tidy(top), "deduct": 0})
+    return sorted(bands, key=lambda b: -b["from"])
+
+
+def _bands_or_band_items(name, pts, t, hint):
+    if not ph.find("bands", t):
+        return None
+    sentences = [s for s in re.split(r"[;。]", t) if ph.find("bands", s)]
+    groups = [(s, _bands_from(s)) for s in sentences]
+    if len(groups) == 1:
+        s, bands = groups[0]
+        r = Reading("bands", {"bands": bands, "scale": 100}, families=["bands"])
+        _value_field(r, _rate_name(s) or name, t, "%")
+        r.value_unit = "%"
+        return r
+    r = Reading("deduction", families=["bands"])
+    for s, bands in groups:
+        role = r.add_field(_rate_name(s) or name, "rate", "%")
+        r.items.append({"value": role, "scale": 100, "bands": bands})
+    return r
+
+
+def _rate_name(sentence: str) -> str:
+    m = re.search(r"([^,;。:()]{2,14}?率)", sentence)
+    if not m:
+        return ""
+    words = m.group(1)
+    return re.sub(r"^(?:数据|的)", "", words) if len(words) > 3 else words
+
+
+def _occurrences(name, pts, t, hint):
+    """扣…分 / 加…分 occurrences: deduction (or penalty in a 扣分项 section) and bonus items."""
+    spans_taken = [m.span() for f in ("cap", "bonus_cap", "below_zero", "steps_down", "shortfall", "ratio")
+                   for m in ph.find(f, t)]
+
+    def free(m):
+        return not any(m.start() < b and a < m.end() for a, b in spans_taken)
+    deductions: list[tuple[int, str, list[float | None]]] = []
+    for family in ("deduction_list", "deduction_range", "deduction", "deduction_blank"):
+        for m in ph.find(family, t):
+            if not free(m):
+                continue
+            spans_taken.append(m.span())
+            if family == "deduction_list":
+                amounts = [ph.number(x) for x in re.findall(ph.NUMBER, m.group("list"))]
+            elif family == "deduction_range":
+                amounts = [_n(m, "a"), _n(m, "b")]
+            elif family == "deduction_blank":
+                amounts = [None]
+            else:
+                amounts = [_n(m, "each")]
+            deductions.append((m.start(), family, amounts))
+    bonuses: list[tuple[int, str, list[float], str]] = []
+    for family in ("bonus_list", "bonus"):
+        for m in ph.find(family, t):
+            if not free(m):
+                continue
+            spans_taken.append(m.span())
+            if family == "bonus_list":
+                amounts = [ph.number(x) for x in re.findall(ph.NUMBER, m.group("list"))]
+            else:
+                amounts = [_n(m, "each")]
+            bonuses.append((m.start(), family, amounts, (m.groupdict().get("per") or "")))
+    if not deductions and not bonuses:
+        return None
+    deductions.sort()
+    bonuses.sort()
+    if bonuses and not deductions:
+        r = Reading("bonus", families=["bonus"], extra=True)
+        _add_items(r, t, [(p, amounts, per) for p, _, amounts, per in bonuses], sign=1)
+        cap = next(iter(ph.find("bonus_cap", t)), None)
+        if cap:
+            r.params["cap"] = ph.tidy(_n(cap, "cap"))
+        elif not ph.find("uncapped", t):
+            r.notes.append("加分原文未写上限：不封顶（cap）。")
+        return r
+    kind = "penalty" if hint == "penalty" else "deduction"
+    r = Reading(kind, families=["deduction"], extra=kind == "penalty")
+    _add_items(r, t, [(p, amounts, "") for p, _, amounts in deductions], sign=1)
+    if bonuses:
+        _add_items(r, t, [(p, amounts, per) for p, _, amounts, per in bonuses], sign=-1)
+        r.notes.append("同一项既有扣分又有加分：加分写作负的扣分（each < 0）。")
+    cap = next(iter(ph.find("cap", t)), None)
+    if cap:
+        r.params["cap"] = ph.tidy(_n(cap, "cap"))
+    if kind == "deduction":
+        r.params["floor"] = 0
+        if not ph.find("floor", t) and not ph.find("below_zero", t):
+            r.notes.append("原文未写“扣完为止”：按通例本项最低0分（floor = 0）。")
+    return r
+
+
+def _add_items(r: Reading, t: str, found, sign: int):
+    for pos, amounts, per in found:
+        context = _clause_before(t, pos)
+        levels = _levels(t[:pos], len(amounts)) if len(amounts) > 1 else []
+        unit = per or _measure_word(t[max(0, pos - 12):pos + 2])
+        for k, amount in enumerate(amounts):
+            level = levels[k] if levels else (f"（{ph.tidy(amount)}分）" if len(amounts) > 1 and amount else "")
+            label = f"{level}{context}" if levels else f"{context}{level}"
+            role = r.add_field(label, "count", unit)
+            if amount is None:
+                r.items.append({"field": role, "each": 0})
+                r.notes.append(f"{DECISION}“{context}”扣分值原文空白，暂按 0 分/{unit}，请填 each。")
+            else:
+                r.items.append({"field": role, "each": ph.tidy(sign * amount)})
+        if len(amounts) > 1 and not levels:
+            r.notes.append(f"“{context}”写作{'—'.join(str(ph.tidy(a)) for a in amounts)}分：分栏录入，每栏一个扣分值。")
+
+
+def _levels(before: str, count: int) -> list[str]:
+    """中央、省、市、区 (or 省、泰州、靖江) before 扣5、4、3、2分: one label per amount."""
+    for m in reversed(list(re.finditer(r"([^\s,;。:、()]{1,6}(?:、[^\s,;。:、()]{1,6})+)", before))):
+        parts = m.group(1).split("、")
+        if len(parts) == count:
+            parts[-1] = re.split(r"召开|采用|录用|领导|级媒体|的", parts[-1])[0] or parts[-1]
+            return [p[-4:] + "级：" for p in parts]
+    return []
+
+
+def _ratio_like(name, pts, t, hint):
+    ratio = ph.find("ratio", t)
+    rate = ph.find("rate", t)
+    if not ratio and not rate and not (name.endswith("率") and not re.search(r"扣|加\d", t)):
+        return None
+    standard, unit = _standard(t)
+    if ratio:
+        std = standard if standard is not None else 1
+        r = Reading("ratio", {"standard": ph.tidy(std)} if std != 1 else {}, families=["ratio"])
+        thresholds = ph.find("threshold", t)
+        if len({m.group(0) for m in thresholds}) > 1 and not ph.find("standard", t):
+            r.notes.append(f"{DECISION}本项有几个目标（{'、'.join(dict.fromkeys(m.group(0) for m in thresholds))}）："
+                           f"按一个完成率计分，请在 value 中写明如何合成。")
+            std, unit = 1, "%"
+            r.params = {}
+        _value_field(r, name, t, "%" if std == 1 else unit)
+        if std == 1:
+            r.value_unit = "%"
+        return r
+    r = Reading("rate", families=["rate"])
+    if not rate:
+        r.notes.append("原文只写了比率，未写计分公式：按 分值 × 比率 计分。")
+    _value_field(r, name, t, "%")
+    r.value_unit = "%"
+    return r
+
+
+def _entered_by_inspector(name, pts, t, hint):
+    if not ph.find("entered", t):
+        return None
+    r = Reading("entered", families=["entered"])
+    r.value = "{" + r.add_field(f"{name}得分", "score", "分", "检查组录入的本项得分") + "}"
+    r.notes.append(f"原文为检查打分（查阅资料/实地查看/酌情）：检查组录入 0–{ph.tidy(pts)} 分。")
+    return r
+
+
+def _zero_outs(t: str, r: Reading):
+    """没有记录，本项不得分 / 未开展此项工作的得零分: a yes/no field and a when rule each."""
+    for m in ph.find("zero_out", t):
+        cond = re.split(r"[,;。:]", m.group("cond"))[-1].strip()
+        if not cond or re.search(r"\d\s*%|小于|低于|大于", cond) or r.kind == "linear":
+            continue
+        cond = re.sub(r"^(?:如|若|凡|对|发生|出现)", "", cond)
+        role = r.add_field(cond, "flag", "", "1 = 是，0 = 否")
+        r.when.append({"if": role, "score": 0, "text": norm(m.group(0)).strip()})
+    for m in ph.find("below_zero", t):
+        cond = _clause_before(t, m.start())
+        role = r.add_field(cond, "flag", "", "1 = 是，0 = 否")
+        r.when.append({"if": role, "score": -ph.tidy(_n(m, "amount")), "text": m.group(0)})
