@@ -43,7 +43,7 @@ def register(sub):
     p.add_argument("export", help="平台导出表：.csv 或 .xlsx")
     p.add_argument("-o", "--output", required=True, help="写出的对照文件（.toml）")
     p.add_argument("--sheet", help="xlsx 的工作表（默认第一个）")
-    p.add_argument("--min-score", type=float, default=60, help="相似度低于此值不对应（0–100，默认 60）")
+    p.add_argument("--min-score", type=float, default=50, help="相似度低于此值不对应（0–100，默认 50）")
     p.add_argument("--yes", action="store_true", help="不询问，直接写出提议")
     p.add_argument("--replace", action="store_true", help="输出文件已存在时覆盖")
     p.set_defaults(func=cmd_map)

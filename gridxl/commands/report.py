@@ -8,6 +8,7 @@ from pathlib import Path
 from ..i18n import _
 from .. import history as h
 from ..core import get_scheme, score_frame
+from ..authoring.mapping import read_mapped_inputs
 from ..history import ResultStore, check_period
 from ..inputs import InputError, read_scheme_inputs
 from ..outputs import OutputError, refuse_existing, refuse_overwrite
@@ -44,6 +45,7 @@ def register(sub):
     p.add_argument("--draft", action="store_true",
                    help=_("attach the draft notice (生成初稿，请核对) to the title as a Word comment"))
     p.add_argument("--force", action="store_true", help=_("replace an existing output file (never a filled gridxl template)"))
+    p.add_argument("--map", metavar="MAPPING", help="导出表列名对照（gridxl map 写出的 mapping.toml）")
     p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser(
@@ -110,7 +112,7 @@ def cmd_bulletin(args):
     stages = ["读取", "计分", "写通报"] + (["写表格"] if args.xlsx else [])
     with Stages("通报", stages, wanted(large_file(args.input, args.subunits))) as bar:
         bar("读取")
-        frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
+        frame, subunits = read_mapped_inputs(args.map, scheme, args.input, args.subunits, args.sheet)
         previous = previous_period = None
         if args.previous:
             history = ResultStore(args.previous, scheme)
