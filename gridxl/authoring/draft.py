@@ -50,7 +50,8 @@ def _id_from(path: Path) -> str:
 
 def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = "") -> Draft:
     found = find_items(blocks)
-    whole = norm(found.preamble + " " + " ".join(it.text for it in found.items))
+    whole = norm(found.preamble + " " + " ".join(sec.title for sec in found.sections) + " "
+                 + " ".join(it.text for it in found.items))
     title = _title(blocks)
     data: dict = {"id": scheme_id, "name": title or "考核方案（草稿）", "title": (title or "考核") + "得分",
                   "source": f"gridxl draft {source}".strip(), "unit": unit or _unit(whole),
@@ -73,6 +74,7 @@ def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = 
             fallback.value = "{" + fallback.add_field(f"{item.name}得分", "score", "分") + "}"
             fallback.notes.append(f"{DECISION}读出的规则（{reading.kind}）不成立：{exc}；暂作检查组录入。")
             ind, own_fields = _indicator(key, item, fallback)
+        _unique_labels(fields, own_fields)
         fields += own_fields
         indicators.append(ind)
         decisions += [f"{ind['name']}: {t[len(DECISION):]}" for t in ind.get("notes", []) if t.startswith(DECISION)]
@@ -89,6 +91,18 @@ def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = 
             data[key] = data.pop(key)
     scheme_from_dict(data, "<draft>")  # a draft that does not load is a bug here, not the user's problem
     return Draft(data, decisions, source)
+
+
+def _unique_labels(taken: list[dict], new: list[dict]):
+    """Inputs are read by label: two fields never share one (群众满意度, 群众满意度（2）)."""
+    seen = {f["label"] for f in taken}
+    for f in new:
+        label, n = f["label"], 1
+        while label in seen:
+            n += 1
+            label = f"{f['label']}（{n}）"
+        f["label"] = label
+        seen.add(label)
 
 
 def _indicator(key: str, item: RawItem, r: Reading) -> tuple[dict, list[dict]]:
@@ -163,7 +177,7 @@ def _title(blocks) -> str:
 
 
 def _unit(text: str) -> str:
-    m = re.search(r"考核对象\s*[:：]?\s*(?:为|是)?\s*(?:所有|全体)?([^\s,，。;；]{2,10})", text)
+    m = re.search(r"考核对象\s*[:：]?\s*(?:为|是)?\s*(?:所有|全体|各)?([^\s,，。;；、]{2,10})", text)
     if m:
         return m.group(1)
     counts = {label: len(re.findall(rx, text)) * weight for rx, label, weight in UNIT_WORDS}
@@ -180,7 +194,8 @@ def _period(text: str) -> str:
 
 
 def _total(found: Found) -> float:
-    m = next(iter(ph.find("total", norm(found.preamble))), None)
+    text = norm(found.preamble + " " + " ".join(sec.title for sec in found.sections))
+    m = next(iter(ph.find("total", text)), None)
     if m is not None and m.groupdict().get("total"):
         return ph.tidy(ph.number(m.group("total")))
     return 100

@@ -145,7 +145,7 @@ def from_text(text: str, found: Found, origin: str = "文本"):
             if rest:
                 found.preamble += rest + "\n"
             continue
-        found.items.append(RawItem(name=item_name(body), text=f"{num}、{body}" if body else "", number=num,
+        found.items.append(RawItem(name=item_name(body), text=text[start:body_end].strip(), number=num,
                                    points=points_of(body)[0], section=section.key if section else None,
                                    origin=f"{origin}第{num}项"))
 

@@ -68,8 +68,11 @@ PHRASES: tuple[Phrase, ...] = (
         r"(?P<unit>%|件|次|小时|人|个|条|户)?",
     ), {"standard": "value"}, example="≧15件 / 不少于2次 / 应为100%"),
     Phrase("rate", "rate", (
-        r"(?P<name>[^()=,，;；。:：]{2,16}率)\s*=\s*(?P<formula>[^)）;；。]+)",
+        r"(?P<name>[^()=,，;；。:：]{2,16}率)\s*=\s*(?P<formula>[^)）;；。,，]+)",
     ), example="（网格党建覆盖率=党建达标网格数/辖区内网格总数×100%）"),
+    Phrase("formula", "", (
+        r"(?P<formula>[(]?[^\d,，;；。:：/=*×]{3,40}?(?:[-—][^\d,，;；。:：/=*×]{3,40}?)?[)]?\s*/\s*[^\d,，;；。:：/=*×]{3,40})",
+    ), example="当月上报事项数/实有人口数"),
     Phrase("linear", "linear", (
         r"(?:大于等于|≥|≧|不低于)\s*(?P<high>{N})\s*%\s*(?:即|的)?得满分[,，;；]?\s*(?:小于|低于|<)\s*(?P<low>{N})\s*%\s*(?:的)?不得分",
     ), {"high": "high", "low": "low", "scale": 100}, example="大于等于98%即得满分，小于80%不得分"),
@@ -87,7 +90,7 @@ PHRASES: tuple[Phrase, ...] = (
         r"每少\s*(?P<step>{N})\s*(?:次|件|个)\s*[,，]?\s*扣\s*(?P<points>{N})\s*分",
     ), {"step_down": "step", "down_points": "points"}, example="不足基数的，每减少50件，扣1分"),
     Phrase("shortfall", "shortfall", (
-        r"(?:每)?(?:少|低于|减少)\s*(?:一|1)\s*个?百分点\s*(?:的)?,?\s*扣\s*(?P<deduct>{N})\s*分",
+        r"(?:每)?(?:少|低于|低|减少|下降)\s*(?:一|1)\s*个?百分点\s*(?:的)?,?\s*扣\s*(?P<deduct>{N})\s*分",
         r"每减少\s*(?P<per>{N})\s*%\s*扣\s*(?P<deduct>{N})\s*分",
     ), {"deduct": "deduct", "per": "per"}, example="少一个百分点扣1分"),
     Phrase("bands", "bands", (

@@ -62,16 +62,20 @@ def _standard(t: str) -> tuple[float | None, str]:
 
 
 def _clause_before(t: str, pos: int, limit: int = 18) -> str:
-    """The words before a phrase, back to the previous clause break: what is counted."""
+    """The words before a phrase, back to the previous clause break or the previous 扣N分: what is counted."""
     head = t[:pos]
+    previous = list(re.finditer(r"[扣加]\s*[\d.]+\s*分|不得分|得\s*0\s*分", head))
+    if previous:
+        head = head[previous[-1].end():]
     parts = re.split(r"[;。:!?]", head)
     piece = parts[-1]
     pieces = [p for p in re.split(r"[,]", piece)]
     text = pieces[-1].strip()
     if len(re.sub(r"每|一|次|缺|发现|出现|的|[\d.]", "", text)) < 3 and len(pieces) > 1:
         text = (pieces[-2].strip() + text)
+    text = re.sub(r"^\s*\d{1,2}\s*[、.]\s*", "", text)
     text = re.sub(r"^(?:对|凡|如|若|有|被)", "", text)
-    return text[-limit:].strip(" 、") or "次数"
+    return text[-limit:].strip(" 、,") or "次数"
 
 
 def _measure_word(text: str) -> str:
@@ -81,10 +85,12 @@ def _measure_word(text: str) -> str:
 
 def _formula(rate_text: str, reading: Reading) -> str | None:
     """A/B or (A-B)/A written out in words: fields for the terms and the value expression."""
-    f = re.sub(r"[×*]\s*100\s*%?|[×*]100", "", rate_text).strip(" ()")
+    f = re.sub(r"[×*]\s*100\s*%?|[×*]100", "", rate_text).strip()
     if "/" not in f:
         return None
     num, den = f.split("/", 1)
+    if num.startswith("(") and num.endswith(")") and "-" not in num:
+        num = num[1:-1]
     roles: dict[str, str] = {}
 
     def term(words: str) -> str:
@@ -94,12 +100,19 @@ def _formula(rate_text: str, reading: Reading) -> str | None:
             roles[words] = reading.add_field(words, "count", _term_unit(words))
         return "{" + roles[words] + "}"
     num = num.strip()
-    if num.startswith("(") and "-" in num:
-        a, b = num.strip("()").split("-", 1)
+    if "-" in num or "—" in num:
+        a, b = re.split(r"[-—]", num.strip("()"), maxsplit=1)
         left = f"({term(a)} - {term(b)})"
     else:
         left = term(num)
     return f"{left} / {term(den)}"
+
+
+def _trim_remark(formula: str) -> str:
+    """当月上报事项数/实有人口数(单位 -> 当月上报事项数/实有人口数: a bracket left open is a remark."""
+    if formula.count("(") > formula.count(")"):
+        formula = formula[:formula.rfind("(")]
+    return formula.strip()
 
 
 def _term_unit(words: str) -> str:
@@ -137,8 +150,12 @@ def read_rule(name: str, points: float | None, text: str, hint: str = "") -> Rea
 # -- the readers, most specific first ------------------------------------------------------------------
 def _value_field(reading: Reading, name: str, t: str, unit: str) -> None:
     rate = next(iter(ph.find("rate", t)), None)
-    if rate is not None:
-        expr = _formula(rate.group("formula"), reading)
+    written = rate.group("formula") if rate is not None else None
+    if written is None:
+        m = next(iter(ph.find("formula", t)), None)
+        written = _trim_remark(m.group("formula")) if m is not None else None
+    if written:
+        expr = _formula(written, reading)
         if expr:
             reading.value = expr
             return
@@ -258,8 +275,7 @@ def _bands_from(sentence: str) -> list[dict] | None:
 def _bands_or_band_items(name, pts, t, hint):
     if not ph.find("bands", t):
         return None
-    sentences = [s for s in re.split(r"[;。]", t) if ph.find("bands", s)]
-    groups = [(s, _bands_from(s)) for s in sentences]
+    groups = [(s, _bands_from(s)) for s in _band_groups(t)]
     if len(groups) == 1:
         s, bands = groups[0]
         r = Reading("bands", {"bands": bands, "scale": 100}, families=["bands"])
@@ -273,6 +289,36 @@ def _bands_or_band_items(name, pts, t, hint):
     return r
 
 
+def _band_groups(t: str) -> list[str]:
+    """The band phrases of one rate run on until a 低于X% closes them or a band starts again at the top:
+    数据关联's three checks are three groups, 满意率 80–90 / 70–80 / 低于70 one group over three sentences."""
+    groups: list[str] = []
+    current, closed, low = "", False, None
+    for sentence in re.split(r"[;。]", t):
+        matches = ph.find("bands", sentence)
+        if not matches:
+            if current and not re.search(r"\d\s*%", sentence):
+                continue
+            if current:
+                groups.append(current)
+                current, closed, low = "", False, None
+            continue
+        first = matches[0]
+        top = max(_n(first, "lo"), _n(first, "hi")) if first.groupdict().get("lo") else _n(first, "below")
+        if current and (closed or low is None or top > low + 1e-9):
+            groups.append(current)
+            current, closed, low = "", False, None
+        current += sentence + ";"
+        for m in matches:
+            if m.groupdict().get("lo"):
+                low = min(_n(m, "lo"), _n(m, "hi"))
+            else:
+                closed = True
+    if current:
+        groups.append(current)
+    return groups
+
+
 def _rate_name(sentence: str) -> str:
     m = re.search(r"([^,;。:()]{2,14}?率)", sentence)
     if not m:
@@ -283,7 +329,7 @@ def _rate_name(sentence: str) -> str:
 
 def _occurrences(name, pts, t, hint):
     """扣…分 / 加…分 occurrences: deduction (or penalty in a 扣分项 section) and bonus items."""
-    spans_taken = [m.span() for f in ("cap", "bonus_cap", "below_zero", "steps_down", "shortfall", "ratio")
+    spans_taken = [m.span() for f in ("cap", "bonus_cap", "below_zero", "steps_down", "shortfall", "ratio", "entered")
                    for m in ph.find(f, t)]
 
     def free(m):

@@ -120,9 +120,10 @@ def _docx_blocks(path: Path) -> list[Para | Table]:
     import docx
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
+    from docx.opc.exceptions import OpcError
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OpcError) as exc:
         raise InputError(f"{path}: 不是可读的 Word .docx 文件（{exc}）") from None
     blocks: list[Para | Table] = []
     body = document.element.body
