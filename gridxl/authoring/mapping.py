@@ -62,12 +62,12 @@ class Proposal:
 def _bare(text: str) -> str:
     """A label without its unit in brackets and without blanks: 当月上报事项数（件） -> 当月上报事项数."""
     t = unicodedata.normalize("NFKC", str(text))
-    t = re.sub(r"[(（\[【][^)）\]】]{0,8}[)）\]】]\s*$", "", t)
+    t = re.sub(r"[(（\[【][^)）\]】\d]{0,8}[)）\]】]\s*$", "", t)  # （件）, not （0.2分）
     return re.sub(r"[\s\u3000*＊:：()（）\[\]【】、]", "", t)
 
 
 def _unit_in(text: str) -> str:
-    m = re.search(r"[(（\[【]([^)）\]】]{1,8})[)）\]】]\s*$", unicodedata.normalize("NFKC", str(text)))
+    m = re.search(r"[(（\[【]([^)）\]】\d]{1,8})[)）\]】]\s*$", unicodedata.normalize("NFKC", str(text)))
     return m.group(1) if m else ""
 
 
@@ -115,7 +115,8 @@ def similarity(header: str, spec: FieldSpec, weights: dict[str, float] | None = 
 
 def _is_unit_header(header: str, scheme: Scheme) -> bool:
     h = normalise_header(header)
-    names = {normalise_header(n) for n in UNIT_HEADERS + (scheme.unit, scheme.unit + "名称", "单位名称", "名称")}
+    names = {normalise_header(n) for n in UNIT_HEADERS + (scheme.unit, scheme.unit + "名称", "单位名称", "名称", "村居",
+                                                        "村（居）", "村（社区）名称", "乡镇（街道）", "街道", "镇街名称")}
     return h in names or h.endswith("名称")
 
 

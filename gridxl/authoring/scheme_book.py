@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..core import kinds as kinds_mod
 from ..core.scheme import FIELD_TYPES
+from ..inputs import InputError
 from . import toml_text
 
 YES, NO = "是", "否"
@@ -84,7 +85,7 @@ TABLES = (  # (scheme key, sheet, columns)
 _INDICATOR_OWN = {c.key for c in INDICATOR_COLUMNS} - {"params"}
 
 
-class BookError(ValueError):
+class BookError(InputError):
     """A scheme workbook cell cannot be read back; names sheet and cell."""
 
 
