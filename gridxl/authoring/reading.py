@@ -64,7 +64,7 @@ def _standard(t: str) -> tuple[float | None, str]:
 def _clause_before(t: str, pos: int, limit: int = 18) -> str:
     """The words before a phrase, back to the previous clause break or the previous 扣N分: what is counted."""
     head = t[:pos]
-    previous = list(re.finditer(r"[扣加]\s*[\d.]+\s*分|不得分|得\s*0\s*分", head))
+    previous = list(re.finditer(r"[扣加]\s*[\d.]+\s*分|[\d.]+\s*分\s*/\s*[篇条次件项个]|不得分|得\s*0\s*分", head))
     if previous:
         head = head[previous[-1].end():]
     parts = re.split(r"[;。:!?]", head)
@@ -106,6 +106,15 @@ def _formula(rate_text: str, reading: Reading) -> str | None:
     else:
         left = term(num)
     return f"{left} / {term(den)}"
+
+
+def _counts_something(words: str) -> bool:
+    """当月上报事项数, 网格员总数, (新增事项总数-逾期事项总数): a count, not 事件的村委 or 件/万人."""
+    w = words.strip()
+    if w.startswith("(") and w.endswith(")"):
+        w = w[1:-1]
+    parts = [re.sub(r"\(.*?\)", "", p).strip(" ()") for p in re.split(r"[-—]", w)]
+    return all(len(p) >= 3 and re.search(r"(?:数|数量|总数|总量|人口|户数|件数|次数)$", p) for p in parts)
 
 
 def _trim_remark(formula: str) -> str:
@@ -152,8 +161,11 @@ def _value_field(reading: Reading, name: str, t: str, unit: str) -> None:
     rate = next(iter(ph.find("rate", t)), None)
     written = rate.group("formula") if rate is not None else None
     if written is None:
-        m = next(iter(ph.find("formula", t)), None)
-        written = _trim_remark(m.group("formula")) if m is not None else None
+        for m in ph.find("formula", t):
+            candidate = _trim_remark(m.group("formula"))
+            if all(_counts_something(side) for side in candidate.split("/", 1)):
+                written = candidate
+                break
     if written:
         expr = _formula(written, reading)
         if expr:
@@ -366,7 +378,7 @@ def _occurrences(name, pts, t, hint):
     bonuses.sort()
     if bonuses and not deductions:
         r = Reading("bonus", families=["bonus"], extra=True)
-        _add_items(r, t, [(p, amounts, per) for p, _, amounts, per in bonuses], sign=1)
+        _add_items(r, t, [(p, amounts, per, f) for p, f, amounts, per in bonuses], sign=1)
         cap = next(iter(ph.find("bonus_cap", t)), None)
         if cap:
             r.params["cap"] = ph.tidy(_n(cap, "cap"))
@@ -375,9 +387,9 @@ def _occurrences(name, pts, t, hint):
         return r
     kind = "penalty" if hint == "penalty" else "deduction"
     r = Reading(kind, families=["deduction"], extra=kind == "penalty")
-    _add_items(r, t, [(p, amounts, "") for p, _, amounts in deductions], sign=1)
+    _add_items(r, t, [(p, amounts, "", f) for p, f, amounts in deductions], sign=1)
     if bonuses:
-        _add_items(r, t, [(p, amounts, per) for p, _, amounts, per in bonuses], sign=-1)
+        _add_items(r, t, [(p, amounts, per, f) for p, f, amounts, per in bonuses], sign=-1)
         r.notes.append("同一项既有扣分又有加分：加分写作负的扣分（each < 0）。")
     cap = next(iter(ph.find("cap", t)), None)
     if cap:
@@ -390,12 +402,13 @@ def _occurrences(name, pts, t, hint):
 
 
 def _add_items(r: Reading, t: str, found, sign: int):
-    for pos, amounts, per in found:
+    for pos, amounts, per, family in found:
         context = _clause_before(t, pos)
-        levels = _levels(t[:pos], len(amounts)) if len(amounts) > 1 else []
+        # 中央、省、市、区 … 扣5、4、3、2分: one field per level; 扣0.2—0.3分 is one count read two ways
+        levels = _levels(t[:pos], len(amounts)) if len(amounts) > 1 and family.endswith("list") else []
         unit = per or _measure_word(t[max(0, pos - 12):pos + 2])
         for k, amount in enumerate(amounts):
-            level = levels[k] if levels else (f"（{ph.tidy(amount)}分）" if len(amounts) > 1 and amount else "")
+            level = levels[k] if levels else (f"（每{unit}{ph.tidy(amount)}分）" if len(amounts) > 1 and amount else "")
             label = f"{level}{context}" if levels else f"{context}{level}"
             role = r.add_field(label, "count", unit)
             if amount is None:
@@ -409,7 +422,8 @@ def _add_items(r: Reading, t: str, found, sign: int):
 
 def _levels(before: str, count: int) -> list[str]:
     """中央、省、市、区 (or 省、泰州、靖江) before 扣5、4、3、2分: one label per amount."""
-    for m in reversed(list(re.finditer(r"([^\s,;。:、()]{1,6}(?:、[^\s,;。:、()]{1,6})+)", before))):
+    near = before[-40:]  # the levels are named just before their amounts
+    for m in reversed(list(re.finditer(r"([^\s,;。:、()]{1,6}(?:、[^\s,;。:、()]{1,6})+)", near))):
         parts = m.group(1).split("、")
         if len(parts) == count:
             parts[-1] = re.split(r"召开|采用|录用|领导|级媒体|的", parts[-1])[0] or parts[-1]
@@ -425,6 +439,8 @@ def _ratio_like(name, pts, t, hint):
     standard, unit = _standard(t)
     if ratio:
         std = standard if standard is not None else 1
+        if standard is None or unit == "":
+            unit = "%" if std == 1 else unit
         r = Reading("ratio", {"standard": ph.tidy(std)} if std != 1 else {}, families=["ratio"])
         thresholds = ph.find("threshold", t)
         if len({m.group(0) for m in thresholds}) > 1 and not ph.find("standard", t):
@@ -432,9 +448,8 @@ def _ratio_like(name, pts, t, hint):
                            f"按一个完成率计分，请在 value 中写明如何合成。")
             std, unit = 1, "%"
             r.params = {}
-        _value_field(r, name, t, "%" if std == 1 else unit)
-        if std == 1:
-            r.value_unit = "%"
+        _value_field(r, name, t, unit)
+        r.value_unit = unit
         return r
     r = Reading("rate", families=["rate"])
     if not rate:

@@ -47,7 +47,7 @@ INDICATOR_COLUMNS = (
     Column("if_zero", "分母为0得分", "number", 8),
     Column("digits", "小数位", "int", 6),
     Column("value_unit", "计算值单位", width=8),
-    Column("rule", "评分标准（原文）", "text", 50),
+    Column("rule", "评分标准（原文）", "text", 60),
     Column("notes", "备注", "lines", 30, help="每行一条"),
 )
 FIELD_COLUMNS = (
@@ -141,12 +141,13 @@ def write_book(data: dict, output: str | Path) -> Path:
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                               "valign": "vcenter"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        top = wb.add_format({"valign": "top"})
         _write_settings(wb, data, head, wrap)
         kind_names = sorted(kinds_mod.REGISTRY)
         for key, sheet, columns in TABLES:
             ws = wb.add_worksheet(sheet)
             rows = data.get(key, [])
-            _write_table(ws, columns, [_row_values(columns, r) for r in rows], head, wrap)
+            _write_table(ws, columns, [_row_values(columns, r) for r in rows], head, wrap, top)
             _validate(ws, columns, max(len(rows), 1) + 200, kind_names)
             if key == "indicators":
                 for i, r in enumerate(rows, start=1):
@@ -157,16 +158,17 @@ def write_book(data: dict, output: str | Path) -> Path:
                             "validate": "any", "input_title": f"{kind.name} 的参数"[:32],
                             "input_message": _param_help(kind)[:255]})
         ws = wb.add_worksheet(AMBIGUITY_SHEET)
-        _write_table(ws, AMBIGUITY_COLUMNS, [[t] for t in data.get("ambiguities", [])], head, wrap)
+        _write_table(ws, AMBIGUITY_COLUMNS, [[t] for t in data.get("ambiguities", [])], head, wrap, top)
         _write_kinds(wb, head, wrap)
         wb.close()
     return output
 
 
-def _write_table(ws, columns, rows, head, wrap):
+def _write_table(ws, columns, rows, head, wrap, top):
+    ws.set_row(0, 30)
     for j, col in enumerate(columns):
         ws.write_string(0, j, col.header, head)
-        ws.set_column(j, j, col.width, wrap if col.kind in ("text", "toml", "pairs", "lines") else None)
+        ws.set_column(j, j, col.width, wrap if col.kind in ("text", "toml", "pairs", "lines") else top)
         if col.help:
             ws.write_comment(0, j, col.help)
     for i, row in enumerate(rows, start=1):
@@ -177,7 +179,29 @@ def _write_table(ws, columns, rows, head, wrap):
                 ws.write_number(i, j, value)
             else:
                 ws.write_string(i, j, str(value))
+        ws.set_row(i, _row_height(columns, row))
     ws.freeze_panes(1, 1)
+    _print_setup(ws)
+
+
+def _row_height(columns, row) -> float:
+    """Rows tall enough for their wrapped text (LibreOffice and WPS do not grow them on open)."""
+    lines = 1
+    for col, value in zip(columns, row):
+        if isinstance(value, str) and col.kind in ("text", "toml", "pairs", "lines"):
+            width = sum(2 if ord(ch) > 0x2e80 else 1 for ch in value)  # a CJK character is two columns wide
+            wrapped = sum(max(1, -(-sum(2 if ord(ch) > 0x2e80 else 1 for ch in part) // max(col.width - 1, 1)))
+                          for part in value.split("\n"))
+            lines = max(lines, wrapped if width else 1)
+    return min(409, 15 * lines)
+
+
+def _print_setup(ws):
+    """Printed on A4 landscape, one page wide, the header row on every page."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def _validate(ws, columns, last, kind_names):
@@ -206,6 +230,7 @@ def _write_settings(wb, data, head, wrap):
     for j, (title, width) in enumerate((("项目", 14), ("值", 60), ("键", 14))):
         ws.write_string(0, j, title, head)
         ws.set_column(j, j, width, wrap if j == 1 else None)
+    _print_setup(ws)
     row = 1
     own = {k for k, _, _ in SETTINGS} | {k for k, _, _ in TABLES} | {"ambiguities"}
     for key, label, kind in SETTINGS:
@@ -235,6 +260,7 @@ def _write_kinds(wb, head, wrap):
     for j, (title, width) in enumerate((("计分方式", 12), ("名称", 26), ("算法", 50), ("参数", 70), ("例", 40))):
         ws.write_string(0, j, title, head)
         ws.set_column(j, j, width, wrap)
+    _print_setup(ws)
     for i, kind in enumerate(kinds_mod.REGISTRY.values(), start=1):
         for j, text in enumerate((kind.name, kind.label, kind.summary, _param_help(kind), kind.example)):
             ws.write_string(i, j, text)
