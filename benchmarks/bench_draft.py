@@ -42,6 +42,12 @@ CASES = [
     ("chengnan", "002", None, None, None),
     ("gridworker-rewards", "003", "网格员考核奖惩制度一、考核分值基础分为100分", "\n网格员考核细则\n", None),
 ]
+# Shown, not counted in the goal: text extracted from a PDF with the table's columns interleaved
+# ("日常事件\n\n8 分 城市、 商业网格 每个网格上报日常事件以\n\n600 件为基数 …"), which the built-in scheme
+# reconstructs by hand.
+HARD = [
+    ("dongying-2018", "001", "东营区镇街、商贸园网格化服务管理工作考核细则", "下载(注", None),
+]
 
 
 def seed_part(seeds: Path, prefix: str, start, end, extra) -> str:
@@ -201,7 +207,7 @@ def main(argv=None):
         seeds = Path("/work/shared/seeds")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for sid, prefix, start, end, extra in CASES:
+        for sid, prefix, start, end, extra in CASES + HARD:
             built = tomllib.loads((ROOT / "gridxl" / "schemes" / f"{sid}.toml").read_text(encoding="utf-8"))
             drafted = draft(seed_part(seeds, prefix, start, end, extra), sid, Path(tmp))
             pairs = match(built["indicators"], drafted["indicators"])
@@ -219,6 +225,8 @@ def main(argv=None):
                         print(f"      built-in {signature(b)}\n      draft    {signature(d)}")
             same, units = fed_totals(sid, built, drafted, pairs)
             rows.append((sid, len(built["indicators"]), len(drafted["indicators"]), found, points, exact, same, units))
+    hard = [r for r in rows if r[0] in {h[0] for h in HARD}]
+    rows = [r for r in rows if r not in hard]
     print(f"{'scheme':20} {'items':>5} {'drafted':>7} {'found':>5} {'points':>6} {'exact':>5} {'totals equal':>12}")
     for sid, n, nd, f, p, e, s, u in rows:
         print(f"{sid:20} {n:5d} {nd:7d} {f:5d} {p:6d} {e:5d} {f'{s}/{u}':>12}")
@@ -228,6 +236,9 @@ def main(argv=None):
     print(f"{'all':20} {n:5d} {sum(r[2] for r in rows):7d} {f:5d} {p:6d} {e:5d} {f'{s}/{u}':>12}")
     print(f"items found {f / n:.0%}, with the right points {p / n:.0%}, exact (points, kind, parameters) {e / n:.0%}; "
           f"sample units with equal totals {s / u:.0%}" if u else "")
+    for sid, n, nd, f, p, e, s, u in hard:
+        print(f"not in the goal (text extracted from a PDF, table columns interleaved): {sid}: {n} items, "
+              f"{nd} drafted, {f} found, {p} with the right points, {e} exact")
     return 0
 
 
