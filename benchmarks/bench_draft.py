@@ -41,6 +41,7 @@ CASES = [
     ("yushui-2022", "004", "考核内容\n", None, ("\t排名\n", "\t1\n\t界水乡")),
     ("chengnan", "002", None, None, None),
     ("gridworker-rewards", "003", "网格员考核奖惩制度一、考核分值基础分为100分", "\n网格员考核细则\n", None),
+    ("gridworker-stars", "003", "社区网格员星级评定考评细则\n项目考评内容", "网格考核评分标准(试行)", None),
 ]
 # Shown, not counted in the goal: text extracted from a PDF with the table's columns interleaved
 # ("日常事件\n\n8 分 城市、 商业网格 每个网格上报日常事件以\n\n600 件为基数 …"), which the built-in scheme

@@ -328,3 +328,38 @@ def test_cli_draft_writes_refuses_to_overwrite_and_names_bad_input(tmp_path):
     assert r.returncode == 2 and "broken.docx" in r.stderr and "Traceback" not in r.stderr
     r = run("draft", src, "-o", tmp_path / "s.txt")
     assert r.returncode == 2 and ".toml" in r.stderr
+
+
+FLAT = """考核细则
+项目 分值 标准
+基础工作(30分)台账管理10分台账缺一项扣1分;会议记录10分缺一次扣2分;
+信息报送10分迟报一次扣0.5分,漏报一次扣1分。
+群众工作(20分)走访群众20分每月走访不少于30户,每少1户扣0.5分。
+说明:每20分为一个星级。
+"""
+
+
+def test_a_table_flattened_into_running_text():
+    """No numbering: 名称N分 then the rule, sections as 名称(N分) (seed 003's 星级评定 is written so)."""
+    d = draft_text(FLAT, "flat").data
+    got = [(i["name"], i["points"], i["kind"], i.get("section")) for i in d["indicators"]]
+    assert got == [("台账管理", 10, "deduction", "s1"), ("会议记录", 10, "deduction", "s1"),
+                   ("信息报送", 10, "deduction", "s1"), ("走访群众", 20, "steps", "s2")]
+    assert [s["points"] for s in d["sections"]] == [30, 20]
+    assert [it["each"] for it in d["indicators"][2]["items"]] == [0.5, 1]
+    walk = d["indicators"][3]
+    assert (walk["base"], walk["step_down"], walk["down_points"]) == (30, 1, 0.5)
+    assert d["stars"]["per"] == 20 and "说明" not in walk["rule"]
+    s = scheme_from_dict(d, "<flat>")
+    assert any("add up to 50" in f.message for f in lint(s))  # 30 + 20 of 100
+
+
+@needs_seeds
+def test_seed_003_stars_flattened_table():
+    d = seed_draft("gridworker-stars")
+    assert [i["points"] for i in d["indicators"]] == [10, 10, 5, 5, 10, 10, 10, 10, 10, 10, 10]
+    website = by_name(d, "社会公共服务网站")  # 少一次扣1分 … 少一条扣0.5分 … 每项扣2分 … 扣1分 … 每条扣1分 … 扣0.5分
+    assert [it["each"] for it in website["items"]] == [1, 0.5, 2, 1, 1, 0.5]
+    population = by_name(d, "实有人口采集")  # 采集录入不低于10%,少一个百分点扣1分
+    assert (population["kind"], population["target"], population["deduct"]) == ("shortfall", 10, 1)
+    assert d["stars"] == {"per": 20, "max_stars": 5, "full": 100, "mode": "deducted"}  # 扣分达20分的取消一个星级

@@ -131,8 +131,9 @@ def from_text(text: str, found: Found, origin: str = "文本"):
         elif num == last_item + 1 or num == 1:
             accepted.append((start, end, what, num))
             last_item = num
-    if not accepted:
-        found.preamble += text + "\n"
+    if not any(what == "item" for _, _, what, _ in accepted):
+        if not _flat_items(text, found, origin):
+            found.preamble += text + "\n"
         return
     found.preamble += text[:accepted[0][0]] + "\n"
     section: SectionText | None = None
@@ -148,6 +149,47 @@ def from_text(text: str, found: Found, origin: str = "文本"):
         found.items.append(RawItem(name=item_name(body), text=text[start:body_end].strip(), number=num,
                                    points=points_of(body)[0], section=section.key if section else None,
                                    origin=f"{origin}第{num}项"))
+
+
+_CJK = "\u4e00-\u9fff"
+_FLAT_SECTION = re.compile(rf"(?P<name>[{_CJK}]{{2,14}})\s*[(（]\s*(?P<points>\d+(?:\.\d+)?)\s*分\s*[)）]")
+_FLAT_ITEM = re.compile(rf"(?:^|(?<=[;；。:：)）]))\s*(?P<name>[{_CJK}]{{2,10}}?)\s*(?P<points>\d+(?:\.\d+)?)\s*分"
+                        rf"(?=[{_CJK}(（])")
+_NOT_A_NAME = re.compile(r"[扣加得达满为少缺低超]")
+_REMARKS = re.compile(r"(?:说明|注|备注)\s*[:：]")
+
+
+def _flat_items(text: str, found: Found, origin: str) -> bool:
+    """A table flattened into running text, no numbering: 信息平台(40分)办件收集10分每月不少于10件…;办件办理10分….
+    Returns False (nothing taken) unless at least three items are found."""
+    flat = re.sub(r"\s*\n\s*", "", text)
+    remark = _REMARKS.search(flat)
+    body, tail = (flat[:remark.start()], flat[remark.start():]) if remark else (flat, "")
+    tokens = [(m.start(), m.end(), "section", m) for m in _FLAT_SECTION.finditer(body)]
+    tokens += [(m.start(), m.end(), "item", m) for m in _FLAT_ITEM.finditer(body)
+               if not _NOT_A_NAME.search(m.group("name"))]
+    tokens.sort(key=lambda t: t[0])
+    kept = []
+    for tok in tokens:
+        if kept and tok[0] < kept[-1][1]:
+            continue
+        kept.append(tok)
+    if sum(what == "item" for _, _, what, _ in kept) < 3:
+        return False
+    found.preamble += body[:kept[0][0]] + "\n" + tail + "\n"
+    section: SectionText | None = None
+    for k, (start, end, what, m) in enumerate(kept):
+        stop = kept[k + 1][0] if k + 1 < len(kept) else len(body)
+        if what == "section":
+            section = _new_section(found, len(found.sections) + 1, f"{m.group('name')}({m.group('points')}分)")
+            continue
+        rule = body[end:stop].strip(" ;；")
+        found.items.append(RawItem(name=m.group("name"), text=body[start:stop].strip(" ;；"),
+                                   points=float(m.group("points")), section=section.key if section else None,
+                                   origin=f"{origin}“{m.group('name')}”"))
+        if not rule:
+            found.items[-1].notes.append("本项原文只有名称和分值。")
+    return True
 
 
 def _split_heading(body: str) -> tuple[str, str]:

@@ -87,7 +87,7 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("steps_down", "steps", (
         r"不足基数(?:的)?(?:,)?\s*每减少\s*(?P<step>{N})\s*(?:件|次|个)?\s*[,，]?\s*(?:扣|减)\s*(?P<points>{N})\s*分",
         r"每\s*减少\s*(?P<step>{N})\s*(?P<pct>%)\s*(?:扣|减)\s*(?P<points>{N})\s*分",
-        r"每少\s*(?P<step>{N})\s*(?:次|件|个)\s*[,，]?\s*扣\s*(?P<points>{N})\s*分",
+        r"每?少\s*(?P<step>{N})\s*(?:次|件|个|条|篇|户|人|天)\s*(?:的)?\s*(?:分别)?\s*[,，]?\s*扣\s*(?P<points>{N})\s*分",
     ), {"step_down": "step", "down_points": "points"}, example="不足基数的，每减少50件，扣1分"),
     Phrase("shortfall", "shortfall", (
         r"(?:每)?(?:少|低于|低|减少|下降)\s*(?:一|1)\s*个?百分点\s*(?:的)?,?\s*扣\s*(?P<deduct>{N})\s*分",

@@ -194,6 +194,8 @@ def _steps(name, pts, t, hint):
     standard, unit = _standard(t)
     if base is None and not (downs and standard is not None and not ph.find("rank_decay", t)):
         return None
+    if base is None and len(re.findall(r"扣\s*[\d.]+\s*分", t)) > len(downs) + len(ph.find("cap", t)):
+        return None  # 少一次扣1分 among other deductions: one occurrence of several, not a count against a base
     r = Reading("steps", families=["steps"])
     if base is not None and base.groupdict().get("base"):
         r.params["base"] = ph.tidy(_n(base, "base"))
@@ -341,7 +343,7 @@ def _rate_name(sentence: str) -> str:
 
 def _occurrences(name, pts, t, hint):
     """扣…分 / 加…分 occurrences: deduction (or penalty in a 扣分项 section) and bonus items."""
-    spans_taken = [m.span() for f in ("cap", "bonus_cap", "below_zero", "steps_down", "shortfall", "ratio", "entered")
+    spans_taken = [m.span() for f in ("cap", "bonus_cap", "below_zero", "shortfall", "ratio", "entered")
                    for m in ph.find(f, t)]
 
     def free(m):
