@@ -363,3 +363,17 @@ def test_seed_003_stars_flattened_table():
     population = by_name(d, "实有人口采集")  # 采集录入不低于10%,少一个百分点扣1分
     assert (population["kind"], population["target"], population["deduct"]) == ("shortfall", 10, 1)
     assert d["stars"] == {"per": 20, "max_stars": 5, "full": 100, "mode": "deducted"}  # 扣分达20分的取消一个星级
+
+
+def test_a_docx_declaring_entities_is_refused(tmp_path):
+    import zipfile
+    good = _docx(tmp_path / "good.docx")
+    bad = tmp_path / "bad.docx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE d [<!ENTITY a "aaaa">]>', 1)
+            dst.writestr(info, data)
+    r = run("draft", bad, "-o", tmp_path / "x.toml")
+    assert r.returncode == 2 and "DTD" in r.stderr and "Traceback" not in r.stderr

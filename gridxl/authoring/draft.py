@@ -15,7 +15,7 @@ from ..core.scheme import SchemeError, scheme_from_dict
 from . import phrases as ph
 from .items import Found, RawItem, find_items, norm
 from .reading import DECISION, Reading, read_rule
-from .sources import read_document
+from .documents import read_document
 
 UNIT_WORDS = ((r"网格员|网格管理员", "网格员", 1), (r"各村|村\(社区\)|各社区|村委", "村/社区", 3),
               (r"各乡镇|乡镇\(街道\)|各镇街|镇街", "乡镇（街道）", 3), (r"各网格(?!员)|每个网格(?!员)", "网格", 2))
@@ -39,7 +39,7 @@ def draft_file(path: str | Path, scheme_id: str | None = None, unit: str | None 
 
 
 def draft_text(text: str, scheme_id: str = "draft", unit: str | None = None) -> Draft:
-    from .sources import text_blocks
+    from .documents import text_blocks
     return draft_blocks(text_blocks(text), scheme_id, unit)
 
 
@@ -166,7 +166,7 @@ def _sections(found: Found) -> list[dict]:
 
 
 def _title(blocks) -> str:
-    from .sources import Para
+    from .documents import Para
     for b in blocks:
         if isinstance(b, Para):
             for line in b.text.split("\n"):

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import phrases as ph
-from .sources import Para, Table, is_header
+from .documents import Para, Table, is_header
 
 CN_NUM = "一二三四五六七八九十"
 _SECTION = re.compile(rf"(?:^|(?<=[\s。;；:：!！?？]))[(（]?(?P<num>[{CN_NUM}]{{1,3}})\s*[)）]?\s*[、.．]\s*"

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.scheme import UNIT_KEY, FieldSpec, Scheme
-from ..inputs import UNIT_HEADERS, InputError, normalise_header
+from ..errors import InputError
+from ..inputs import UNIT_HEADERS, normalise_header
 
 RATE_WORDS = ("率", "%", "百分比", "占比")
 MAX_HEADER_SCAN = 20

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ..core import kinds as kinds_mod
 from ..core.scheme import FIELD_TYPES
-from ..inputs import InputError
+from ..errors import InputError
 from . import toml_text
 
 YES, NO = "是", "否"

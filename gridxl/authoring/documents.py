@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inputs import InputError
+from ..errors import InputError
 
 HEADER_WORDS = ("序号", "考核项目", "考核子项", "考核项", "项目", "考核内容", "分值", "分数", "标准分", "评分标准",
                 "考核标准", "评分细则", "考核方法", "考核办法", "扣分标准", "得分标准", "考核指标", "指标", "得分",
@@ -121,6 +121,7 @@ def _docx_blocks(path: Path) -> list[Para | Table]:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
     from docx.opc.exceptions import OpcError
+    _check_docx_container(path)
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OpcError) as exc:
@@ -143,6 +144,25 @@ def _docx_blocks(path: Path) -> list[Para | Table]:
                 rows.append(_dedupe_merged(cells))
             blocks.append(Table(rows, f"{path}, 表格 {n + 1}"))
     return blocks
+
+
+def _check_docx_container(path: Path):
+    """A .docx is a zip: refuse a zip bomb or XML declaring entities before python-docx expands it."""
+    import zipfile
+
+    from ..xlsx_safety import MAX_UNCOMPRESSED
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if sum(i.file_size for i in zf.infolist()) > MAX_UNCOMPRESSED:
+                raise InputError(f"{path}: 解压后超过 {MAX_UNCOMPRESSED // 2**20} MiB（a zip bomb?），拒绝读取")
+            for info in zf.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as part:
+                        head = part.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise InputError(f"{path}: {info.filename} 声明了 DTD 或实体，Word 文件不需要（refused）")
+    except zipfile.BadZipFile:
+        raise InputError(f"{path}: 不是可读的 Word .docx 文件（不是 zip，或已损坏）") from None
 
 
 def _dedupe_merged(cells: list[str]) -> list[str]:
