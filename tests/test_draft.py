@@ -377,3 +377,38 @@ def test_a_docx_declaring_entities_is_refused(tmp_path):
             dst.writestr(info, data)
     r = run("draft", bad, "-o", tmp_path / "x.toml")
     assert r.returncode == 2 and "DTD" in r.stderr and "Traceback" not in r.stderr
+
+
+STEPS = """事件处理考核
+考核实行百分制。
+1、一般事件上报（18分）：每个网格上报一般事件以48件为基数，得18分；超过基数每1件加0.5分，加分不设上限；不足基数的，每减少1件，扣1分，最多扣18分。
+2、办结数量（30分）：办结数以500件为基数，得20分，每增加10%加1分，不设上限；每减少5%减1分。
+3、满意度（5分）：满意率100%得5分，每减少1%扣0.5分，最多扣5分。
+4、综合考评：年度得分按半年考核占40%，年终考核占60%合成。
+5、表彰加分：被市级表彰的每次加2分。
+"""
+
+
+def test_bases_steps_percent_shortfall_and_weighted_parts():
+    d = draft_text(STEPS, "steps").data
+    one, two, three, four, five = d["indicators"]
+    assert {k: one[k] for k in ("kind", "base", "step_up", "up_points", "step_down", "down_points", "max_deduction")} \
+        == {"kind": "steps", "base": 48, "step_up": 1, "up_points": 0.5, "step_down": 1, "down_points": 1,
+            "max_deduction": 18}
+    assert "points_at_base" not in one and "max_bonus" not in one  # 得18分 = its points; 加分不设上限
+    assert {k: two[k] for k in ("base", "points_at_base", "relative", "step_up", "step_down")} == \
+        {"base": 500, "points_at_base": 20, "relative": True, "step_up": 10, "step_down": 5}
+    assert {k: three[k] for k in ("kind", "target", "scale", "per", "deduct", "max_deduction")} == \
+        {"kind": "shortfall", "target": 100, "scale": 100, "per": 1, "deduct": 0.5, "max_deduction": 5}
+    assert (four["kind"], four["points"], [p["weight"] for p in four["parts"]]) == ("weighted", 100, [0.4, 0.6])
+    labels = {f["key"]: f["label"] for f in d["fields"]}
+    assert [labels[p["value"]] for p in four["parts"]] == ["半年考核得分", "年终考核得分"]
+    assert labels[five["items"][0]["field"]] == "市级表彰"
+    s = scheme_from_dict(d, "<steps>")
+    frame = pd.DataFrame([{"unit": "甲", **{f.key: 0 for f in s.fields}}])
+    frame[one["value"]] = 50  # 2 over: 18 + 1
+    frame[two["value"]] = 450  # 10% under: 2 steps of 5% -> 20 - 2
+    frame[three["value"]] = 0.97  # 3 points short × 0.5
+    frame[four["parts"][0]["value"]], frame[four["parts"][1]["value"]] = 90, 80  # 36 + 48
+    got = score_frame(s, frame).table.iloc[0]
+    assert [got[i["key"]] for i in (one, two, three, four)] == [19, 18, 3.5, 84]

@@ -65,7 +65,7 @@ def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = 
     for n, item in enumerate(found.items, start=1):
         key = f"item{n}"
         reading = read_rule(item.name, item.points, item.text, hints.get(item.section, ""))
-        ind, own_fields = _indicator(key, item, reading)
+        ind, own_fields = _indicator(key, item, reading, data["total_points"])
         try:
             scheme_from_dict({**data, "fields": fields + own_fields, "indicators": indicators + [ind],
                               "sections": _sections(found)}, "<draft>")
@@ -105,12 +105,15 @@ def _unique_labels(taken: list[dict], new: list[dict]):
         seen.add(label)
 
 
-def _indicator(key: str, item: RawItem, r: Reading) -> tuple[dict, list[dict]]:
+def _indicator(key: str, item: RawItem, r: Reading, total_points: float = 100) -> tuple[dict, list[dict]]:
     points = item.points
     notes = list(item.notes) + list(r.notes)
+    if points is None and r.kind == "weighted":
+        points = total_points
+        notes.append(f"加权合成项按满分 {ph.tidy(total_points)} 分计（各期得分均为百分制）。")
     if points is None:
-        if r.kind == "bonus" or r.extra:
-            points = r.params.get("cap", 0) if r.kind == "bonus" else r.params.get("cap", 0)
+        if r.kind == "bonus" or r.extra:  # an extra item's points are its cap (最高加分10分), else 0
+            points = r.params.get("cap", 0)
         else:
             points = 0
             notes.append(f"{DECISION}原文没有写本项分值，暂按 0 分，请填 points。")
@@ -124,6 +127,8 @@ def _indicator(key: str, item: RawItem, r: Reading) -> tuple[dict, list[dict]]:
     if r.value:
         ind["value"] = sub(r.value)
     ind.update({k: v for k, v in r.params.items() if v is not None or k == "floor"})
+    if "parts" in ind:
+        ind["parts"] = [{**p, "value": keys[p["value"]]} for p in ind["parts"]]
     if ind.get("floor", 0) is None:
         ind.pop("floor")
         notes.append("倒扣：本项可低于0分。")

@@ -41,7 +41,7 @@ class Phrase:
     family: str  # the phrase family of issue 14
     kind: str  # the rule kind it points to ("" for a modifier such as a cap)
     patterns: tuple[str, ...]
-    params: dict = field(default_factory=dict)  # parameter -> group name (or a constant)
+    params: dict = field(default_factory=dict)  # parameter -> group name, (group, divisor) or a constant
     example: str = ""
 
     def compiled(self) -> list[re.Pattern]:
@@ -99,7 +99,7 @@ PHRASES: tuple[Phrase, ...] = (
     ), example="80%到90%之间的扣0.5分，低于60%的扣2分"),
     Phrase("rank_decay", "rank_decay", (
         r"依次(?:少|减少|递减|降低|减)\s*(?P<step>{N})\s*%",
-    ), {"step": "step"}, example="其余依次少5%"),
+    ), {"step": ("step", 100)}, example="其余依次少5%"),
     Phrase("deduction", "deduction", (
         r"扣\s*(?P<each>{N})\s*分",
     ), example="每少/每缺/每发现/每例/每次…扣…分"),
@@ -186,6 +186,20 @@ def _compiled(family: str) -> list[re.Pattern]:
     if family not in _CACHE:
         _CACHE[family] = phrase(family).compiled()
     return _CACHE[family]
+
+
+def params_of(m: re.Match, family: str) -> dict:
+    """The parameters a match gives, as the family's entry maps them: 依次少5% -> {"step": 0.05}."""
+    out = {}
+    for param, source in phrase(family).params.items():
+        group, divisor = source if isinstance(source, tuple) else (source, 1)
+        if not isinstance(group, str):
+            out[param] = group  # a constant: linear's scale = 100
+            continue
+        text = m.groupdict().get(group)
+        if text is not None:
+            out[param] = tidy(round(number(text) / divisor, 10))
+    return out
 
 
 def numbers_in(text: str) -> list[float]:

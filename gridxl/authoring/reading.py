@@ -75,6 +75,7 @@ def _clause_before(t: str, pos: int, limit: int = 18) -> str:
         text = (pieces[-2].strip() + text)
     text = re.sub(r"^\s*\d{1,2}\s*[、.]\s*", "", text)
     text = re.sub(r"^(?:对|凡|如|若|有|被)", "", text)
+    text = re.sub(rf"(?:的)?\s*每\s*[1一]?\s*[{ph.MEASURE_WORDS}]?$", "", text)  # 市级表彰的每次 -> 市级表彰
     return text[-limit:].strip(" 、,") or "次数"
 
 
@@ -137,8 +138,8 @@ def read_rule(name: str, points: float | None, text: str, hint: str = "") -> Rea
     """The rule of one item.  ``hint`` is "bonus"/"penalty" when the item sits in such a section."""
     t = norm(text)
     pts = points if points is not None else 0.0
-    readers = [_linear, _steps, _rank_decay, _shortfall, _bands_or_band_items, _occurrences, _entered_by_inspector,
-               _ratio_like]
+    readers = [_weighted, _linear, _steps, _rank_decay, _shortfall, _bands_or_band_items, _occurrences,
+               _entered_by_inspector, _ratio_like]
     if ph.find("ratio", t):  # 不足的按比例扣分 is a ratio, not a deduction with its amount left out
         readers.remove(_ratio_like)
         readers.insert(readers.index(_occurrences), _ratio_like)
@@ -176,12 +177,28 @@ def _value_field(reading: Reading, name: str, t: str, unit: str) -> None:
     reading.value_unit = funit
 
 
+def _weighted(name, pts, t, hint):
+    """半年40%+年终60%: an entered score per period, weighted (the periods' own rules are other schemes)."""
+    m = next(iter(ph.find("weighted", t)), None)
+    if m is None:
+        return None
+    r = Reading("weighted", families=["weighted"])
+    parts = []
+    for period, weight in ((m.group("a"), m.group("wa")), (m.group("b"), m.group("wb"))):
+        role = r.add_field(f"{period}考核得分", "score", "分", f"{period}考核的得分（满分为本项分值）")
+        parts.append({"value": role, "weight": ph.tidy(round(ph.number(weight) / 100, 10))})
+    r.params["parts"] = parts
+    total = sum(p["weight"] for p in parts)
+    if abs(total - 1) > 1e-9:
+        r.notes.append(f"{DECISION}各期权重合计 {ph.tidy(round(total * 100, 6))}%，不是 100%。")
+    return r
+
+
 def _linear(name, pts, t, hint):
     m = next(iter(ph.find("linear", t)), None)
     if m is None:
         return None
-    r = Reading("linear", {"low": ph.tidy(_n(m, "low")), "high": ph.tidy(_n(m, "high")), "scale": 100},
-                families=["linear"])
+    r = Reading("linear", ph.params_of(m, "linear"), families=["linear"])
     _value_field(r, name, t, "%")
     r.value_unit = "%"
     return r
@@ -198,7 +215,7 @@ def _steps(name, pts, t, hint):
         return None  # 少一次扣1分 among other deductions: one occurrence of several, not a count against a base
     r = Reading("steps", families=["steps"])
     if base is not None and base.groupdict().get("base"):
-        r.params["base"] = ph.tidy(_n(base, "base"))
+        r.params.update(ph.params_of(base, "steps"))
     elif standard is not None:
         r.params["base"] = ph.tidy(standard * 100 if unit == "%" else standard)
     else:
@@ -207,11 +224,11 @@ def _steps(name, pts, t, hint):
     relative = False
     if ups:
         m = ups[0]
-        r.params["step_up"], r.params["up_points"] = ph.tidy(_n(m, "step")), ph.tidy(_n(m, "points"))
+        r.params.update(ph.params_of(m, "steps_up"))
         relative = relative or bool(m.groupdict().get("pct"))
     if downs:
         m = downs[0]
-        r.params["step_down"], r.params["down_points"] = ph.tidy(_n(m, "step")), ph.tidy(_n(m, "points"))
+        r.params.update(ph.params_of(m, "steps_down"))
         relative = relative or bool(m.groupdict().get("pct"))
     if relative:
         r.params["relative"] = True
@@ -220,10 +237,10 @@ def _steps(name, pts, t, hint):
         r.params["points_at_base"] = ph.tidy(float(at_base.group(1)))
     cap = next(iter(ph.find("cap", t)), None)
     if "step_down" in r.params:
-        r.params["max_deduction"] = ph.tidy(_n(cap, "cap")) if cap else ph.tidy(pts)
+        r.params["max_deduction"] = ph.params_of(cap, "cap")["cap"] if cap else ph.tidy(pts)
     bcap = next(iter(ph.find("bonus_cap", t)), None)
     if bcap and "step_up" in r.params:
-        r.params["max_bonus"] = ph.tidy(_n(bcap, "cap"))
+        r.params["max_bonus"] = ph.params_of(bcap, "bonus_cap")["cap"]
     elif "step_up" in r.params and not ph.find("uncapped", t):
         r.notes.append(f"{DECISION}加分是否封顶原文未写，暂不封顶（max_bonus）。")
     _value_field(r, name, t, unit)
@@ -236,7 +253,7 @@ def _rank_decay(name, pts, t, hint):
         return None
     standard, unit = _standard(t)
     r = Reading("rank_decay", {"standard": ph.tidy(standard if standard is not None else 1),
-                               "step": ph.tidy(round(_n(m, "step") / 100, 10)), "direction": "desc"},
+                               **ph.params_of(m, "rank_decay"), "direction": "desc"},
                 families=["rank_decay"])
     if standard is None:
         r.notes.append(f"{DECISION}没有读出达标值（standard），暂按 100%。")
@@ -256,12 +273,10 @@ def _shortfall(name, pts, t, hint):
     standard, unit = _standard(t)
     r = Reading("shortfall", {"target": ph.tidy((standard or 1) * 100 if unit == "%" or standard is None
                                                 else standard),
-                              "scale": 100, "deduct": ph.tidy(_n(m, "deduct"))}, families=["shortfall"])
-    if m.groupdict().get("per"):
-        r.params["per"] = ph.tidy(_n(m, "per"))
+                              "scale": 100, **ph.params_of(m, "shortfall")}, families=["shortfall"])
     cap = next(iter(ph.find("cap", t)), None)
     if cap:
-        r.params["max_deduction"] = ph.tidy(_n(cap, "cap"))
+        r.params["max_deduction"] = ph.params_of(cap, "cap")["cap"]
     _value_field(r, name, t, "%")
     r.value_unit = "%"
     return r
@@ -383,7 +398,7 @@ def _occurrences(name, pts, t, hint):
         _add_items(r, t, [(p, amounts, per, f) for p, f, amounts, per in bonuses], sign=1)
         cap = next(iter(ph.find("bonus_cap", t)), None)
         if cap:
-            r.params["cap"] = ph.tidy(_n(cap, "cap"))
+            r.params.update(ph.params_of(cap, "bonus_cap"))
         elif not ph.find("uncapped", t):
             r.notes.append("加分原文未写上限：不封顶（cap）。")
         return r
@@ -395,7 +410,7 @@ def _occurrences(name, pts, t, hint):
         r.notes.append("同一项既有扣分又有加分：加分写作负的扣分（each < 0）。")
     cap = next(iter(ph.find("cap", t)), None)
     if cap:
-        r.params["cap"] = ph.tidy(_n(cap, "cap"))
+        r.params.update(ph.params_of(cap, "cap"))
     if kind == "deduction":
         r.params["floor"] = 0
         if not ph.find("floor", t) and not ph.find("below_zero", t):

@@ -361,7 +361,7 @@ def _parse_cell(col: Column, value, where: Callable[[str], str]):
                 if float(value) != int(value):
                     raise BookError(where(f"应为整数，实为 {value!r}（expected a whole number）"))
                 return int(value)
-            return int(value) if float(value).is_integer() and isinstance(value, int) else float(value)
+            return value if isinstance(value, int) else float(value)  # 20 stays 20, 0.5 stays 0.5
         text = str(value) if not isinstance(value, str) else value
         if kind == "bool":
             if text.strip() not in (YES, NO):
