@@ -131,3 +131,28 @@ def test_a_second_scheme(tmp_path):
     # what it cannot tell is reported on both sides, for the clerk to add to mapping.toml
     assert set(p.unmapped_columns) == {h for h in renamed.values() if h not in p.columns}
     assert set(p.unmapped_fields) == {truth[h] for h in p.unmapped_columns}
+
+
+def test_the_header_normaliser_a_reader_hook_would_use():
+    from gridxl.authoring.mapping import header_normaliser
+    from gridxl.inputs import normalise_header
+    norm = header_normaliser({"乡镇名称": "unit", "上报事项数量（件）": "events"})
+    assert norm("乡镇名称") == "unit" and norm("上报事项数量(件)") == "events"  # full/half-width brackets alike
+    assert norm("备注") == normalise_header("备注") and norm(None) == normalise_header(None)
+    assert header_normaliser(None) is normalise_header
+
+
+def test_a_reader_with_a_rename_hook_gets_the_mapping_itself(tmp_path, monkeypatch):
+    """Once inputs.read_table takes `rename`, --map hands it the mapping instead of a renamed copy."""
+    from gridxl import inputs
+    from gridxl.authoring.mapping import read_mapped_table
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('scheme = "yushui-2022"\n[columns]\n"乡镇名称" = "unit"\n', encoding="utf-8")
+    seen = {}
+
+    def read_table(path, scheme, level="unit", sheet=None, allow_blank=False, supplied=frozenset(), rename=None):
+        seen.update(path=path, rename=rename)
+        return "frame"
+    monkeypatch.setattr(inputs, "read_table", read_table)
+    assert read_mapped_table(mapping, "export.csv", get_scheme("yushui-2022")) == "frame"
+    assert seen == {"path": "export.csv", "rename": {"乡镇名称": "unit"}}

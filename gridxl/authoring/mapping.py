@@ -210,6 +210,21 @@ def apply_mapping(headers: list, mapping: dict[str, str]) -> list:
     return [table.get(normalise_header(h), h) if isinstance(h, str) else h for h in headers]
 
 
+def header_normaliser(mapping: dict[str, str] | None, normalise=normalise_header):
+    """A header normaliser that first renames a mapped export header to its field key: what a reader that
+    matches headers through one normalising function needs to read an export through a mapping."""
+    if not mapping:
+        return normalise
+    table = {normalise(h): k for h, k in mapping.items()}
+    return lambda header: normalise(table.get(normalise(header), header)) if isinstance(header, str) else \
+        normalise(header)
+
+
+def _reader_takes_rename(reader) -> bool:
+    import inspect
+    return "rename" in inspect.signature(reader).parameters
+
+
 def rename_frame(frame, mapping: dict[str, str]):
     """A DataFrame whose columns are export headers, renamed to field keys."""
     return frame.set_axis(apply_mapping(list(frame.columns), mapping), axis=1)
@@ -316,6 +331,8 @@ def read_mapped_inputs(map_path: str | None, scheme: Scheme, path, subunits=None
     if not map_path:
         return inputs.read_scheme_inputs(scheme, path, subunits, sheet, ballots)
     mapping = load_mapping(map_path, scheme)
+    if _reader_takes_rename(inputs.read_scheme_inputs):  # the reader's own hook, when it has one
+        return inputs.read_scheme_inputs(scheme, path, subunits, sheet, ballots, rename=mapping)
     with mapped_input(path, mapping) as main, mapped_input(subunits, mapping) as sub:
         return inputs.read_scheme_inputs(scheme, main, sub, sheet, ballots)
 
@@ -326,5 +343,7 @@ def read_mapped_table(map_path: str | None, path, scheme: Scheme, **kwargs):
     if not map_path:
         return inputs.read_table(path, scheme, **kwargs)
     mapping = load_mapping(map_path, scheme)
+    if _reader_takes_rename(inputs.read_table):
+        return inputs.read_table(path, scheme, rename=mapping, **kwargs)
     with mapped_input(path, mapping) as renamed:
         return inputs.read_table(renamed, scheme, **kwargs)
