@@ -412,3 +412,10 @@ def test_bases_steps_percent_shortfall_and_weighted_parts():
     frame[four["parts"][0]["value"]], frame[four["parts"][1]["value"]] = 90, 80  # 36 + 48
     got = score_frame(s, frame).table.iloc[0]
     assert [got[i["key"]] for i in (one, two, three, four)] == [19, 18, 3.5, 84]
+
+
+def test_a_text_without_items_is_refused(tmp_path):
+    src = tmp_path / "通知.txt"
+    src.write_text("关于召开网格化工作会议的通知\n请各社区准时参加。\n", encoding="utf-8")
+    r = run("draft", src, "-o", tmp_path / "x.toml")
+    assert r.returncode == 2 and "没有找到考核项目" in r.stderr and not (tmp_path / "x.toml").exists()

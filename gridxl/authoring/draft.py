@@ -50,6 +50,10 @@ def _id_from(path: Path) -> str:
 
 def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = "") -> Draft:
     found = find_items(blocks)
+    if not found.items:
+        from ..errors import InputError
+        raise InputError(f"{source or 'draft'}: 没有找到考核项目。draft 读取编号的条目（1、… 或 1. …）、带“考核项目/分值/"
+                         f"评分标准”等列名的表格，或“名称10分＋评分标准”连写的文字（no scoring items found）")
     whole = norm(found.preamble + " " + " ".join(sec.title for sec in found.sections) + " "
                  + " ".join(it.text for it in found.items))
     title = _title(blocks)
