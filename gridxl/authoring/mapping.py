@@ -109,8 +109,11 @@ def similarity(header: str, spec: FieldSpec, weights: dict[str, float] | None = 
     if unit and spec.unit:
         score += 8 if unit == spec.unit else -8
     looks_rate = any(w in str(header) for w in RATE_WORDS)
-    if looks_rate != (spec.type == "rate") and spec.type in ("rate", "count"):
-        score -= 10
+    looks_count = bool(re.search(r"(?:数|数量|总数|人数|件数|次数|户数)$", h))
+    if spec.type == "rate" and not looks_rate:
+        score -= 25 if looks_count else 10  # 已下载APP的网格员数 is a count, not the 下载率 a rate field wants
+    elif spec.type in ("count", "number") and looks_rate:
+        score -= 25
     return max(0.0, min(100.0, score))
 
 
