@@ -419,3 +419,11 @@ def test_a_text_without_items_is_refused(tmp_path):
     src.write_text("关于召开网格化工作会议的通知\n请各社区准时参加。\n", encoding="utf-8")
     r = run("draft", src, "-o", tmp_path / "x.toml")
     assert r.returncode == 2 and "没有找到考核项目" in r.stderr and not (tmp_path / "x.toml").exists()
+
+
+def test_a_scoring_clause_no_phrase_reads_is_pointed_out():
+    d = draft_text("考核细则\n1、出勤（10分）：每迟到一次扣1分；全勤的得10分；表现突出的另行加星。\n", "clause").data
+    ind = d["indicators"][0]
+    assert ind["kind"] == "deduction" and [it["each"] for it in ind["items"]] == [1]
+    assert any("“全勤的得10分”没有对应的计分用语" in n for n in ind["notes"])
+    assert not any("表现突出" in n for n in ind["notes"])  # speaks of no points

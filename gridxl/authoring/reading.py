@@ -154,7 +154,29 @@ def read_rule(name: str, points: float | None, text: str, hint: str = "") -> Rea
     _zero_outs(t, reading)
     if ph.find("below_zero", t) and reading.kind in ("deduction", "steps"):
         reading.params["floor"] = None
+    if not reading.unspecified:
+        reading.notes += [f"原文“{c}”没有对应的计分用语，请核对是否另有规则。" for c in unread_clauses(t)]
     return reading
+
+
+_SCORING = re.compile(r"扣\s*[\d.一二三四五六七八九十]|加\s*[\d.]|得\s*[\d.]+\s*分|不得分|按比例|依次|基数|倒扣")
+_READERS_FAMILIES = tuple(p.family for p in ph.PHRASES
+                          if p.family not in ("points", "total", "threshold", "standard", "direction", "formula"))
+
+
+def unread_clauses(t: str) -> list[str]:
+    """Clauses that speak of points (扣…/加…/得N分/不得分 …) but no phrase of the table covers: shown, not guessed."""
+    spans = [m.span() for family in _READERS_FAMILIES for m in ph.find(family, t)]
+    out, pos = [], 0
+    for clause in re.split(r"(?<=[,;。])", t):
+        start, end = pos, pos + len(clause)
+        pos = end
+        text = clause.strip(" ,;。")
+        if not _SCORING.search(text) or re.fullmatch(r"[(]?(?:占比)?\s*[\d.]+\s*分[)]?", text):
+            continue
+        if not any(a < end and start < b for a, b in spans):
+            out.append(text)
+    return out
 
 
 # -- the readers, most specific first ------------------------------------------------------------------
