@@ -427,3 +427,25 @@ def test_a_scoring_clause_no_phrase_reads_is_pointed_out():
     assert ind["kind"] == "deduction" and [it["each"] for it in ind["items"]] == [1]
     assert any("“全勤的得10分”没有对应的计分用语" in n for n in ind["notes"])
     assert not any("表现突出" in n for n in ind["notes"])  # speaks of no points
+
+
+def test_a_word_table_whose_first_column_is_merged_over_its_items(tmp_path):
+    """考核项目 merged down over its rows, the item names under 考核内容: sections and items."""
+    import docx
+    doc = docx.Document()
+    doc.add_paragraph("某社区网格员考核细则")
+    rows = [["考核项目", "考核内容", "分值", "评分标准"],
+            ["基础工作（30分）", "台账", "10", "缺一项扣1分"],
+            ["", "会议", "20", "缺席一次扣2分，扣完为止"],
+            ["群众工作（20分）", "走访", "20", "每月走访不少于20户，每少1户扣1分"]]
+    table = doc.add_table(rows=4, cols=4)
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            table.cell(r, c).text = v
+    table.cell(1, 0).merge(table.cell(2, 0))
+    table.cell(1, 0).text = "基础工作（30分）"
+    doc.save(tmp_path / "merged.docx")
+    d = draft_file(tmp_path / "merged.docx").data
+    assert [(i["name"], i["points"], i["kind"], i["section"]) for i in d["indicators"]] == [
+        ("台账", 10, "deduction", "s1"), ("会议", 20, "deduction", "s1"), ("走访", 20, "steps", "s2")]
+    assert d["sections"] == [{"key": "s1", "name": "基础工作", "points": 30}, {"key": "s2", "name": "群众工作", "points": 20}]

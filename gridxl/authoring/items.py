@@ -94,6 +94,7 @@ def item_name(text: str) -> str:
     th = next(iter(ph.find("threshold", first)), None)
     if th is not None:
         head = re.split(r"[,:]", first[:th.start()])[-1].strip()
+        head = re.sub(r"^(?:或者|或|以及|和|及|并且|并)\s*(?:通过)?", "", head)  # 或通过…上报纠纷数量
         if 2 <= len(head) <= 30:
             return head
     if before_points:
@@ -231,7 +232,7 @@ def from_table(table: Table, found: Found):
             found.preamble += " ".join(c for c in r if c) + "\n"
         return
     header = [c.strip() for c in rows[start]]
-    cols = _columns(header)
+    cols = _regroup(_columns(header), header, rows[start + 1:])
     section: SectionText | None = None
     for n, row in enumerate(rows[start + 1:], start=start + 2):
         row = row + [""] * (len(header) - len(row))
@@ -277,6 +278,25 @@ def _columns(header: list[str]) -> dict:
     out["points"] = first(_POINT_COLS)
     out["texts"] = [j for j, h in enumerate(header) if h in _TEXT_COLS and j not in (out["name"], section)]
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _regroup(cols: dict, header: list[str], body: list[list[str]]) -> dict:
+    """考核项目 spanning several rows (merged, or blank below) over short distinct 考核内容: the first is the
+    section, the second the item's name."""
+    if "section" in cols or "name" not in cols:
+        return cols
+
+    def cells(j):
+        return [r[j].strip() if j < len(r) else "" for r in body]
+    name_cells = cells(cols["name"])
+    filled = [c for c in name_cells if c]
+    repeats = len(filled) < len(name_cells) or len(set(filled)) < len(filled)
+    for j in cols.get("texts", []):
+        other = [c for c in cells(j) if c]
+        if repeats and other and len(set(other)) == len(other) == len(name_cells) and \
+                sum(len(c) for c in other) / len(other) <= 12:
+            return {**cols, "section": cols["name"], "name": j, "texts": [k for k in cols["texts"] if k != j]}
+    return cols
 
 
 def _number_or_none(text: str) -> float | None:

@@ -70,6 +70,11 @@ def cmd_draft(args):
     findings = lint(scheme)
     n = len(scheme.indicators)
     decisions = [f for f in findings if "needs a decision" in f.message]
+    from ..core import REGISTRY
+    from ..core.excel_math import format_number
+    for k, ind in enumerate(scheme.indicators, 1):
+        tag = "附加" if ind.extra else f"{format_number(ind.points)}分"
+        print(f"  {k:>2}. {ind.name}（{tag}）{ind.kind} — {REGISTRY[ind.kind].label}", file=sys.stderr)
     print(f"gridxl draft: {n} 项 -> {args.output}；{len(decisions)} 处需要决定，"
           f"{sum(f.level == 'warning' for f in findings)} 条警告（见 gridxl lint {args.output}）", file=sys.stderr)
     for f in decisions[:20]:
