@@ -245,7 +245,7 @@ def _write_settings(wb, data, head, wrap):
     for key, value in data.items():  # stars, ballots, streaks … : one inline TOML value each
         if key in own:
             continue
-        ws.write_string(row, 0, {"stars": "星级", "ballots": "民主评议票", "streaks": "跨月规则"}.get(key, key))
+        ws.write_string(row, 0, {"stars": "星级", "ballots": "民主评议票", "streaks": "跨月规则", "bulletin": "通报设置"}.get(key, key))
         ws.write_string(row, 1, toml_text.inline(value))
         ws.write_string(row, 2, key)
         row += 1
