@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from ..core import get_scheme
+from ..i18n import _
 from ..core.catalog import builtin_paths
 from ..core.lint import lint
 from ..core.scheme import SchemeError, scheme_from_dict
@@ -14,38 +15,41 @@ from ..outputs import OutputError, refuse_overwrite
 
 def register(sub):
     p = sub.add_parser(
-        "draft", help="起草方案：从考核办法原文（.txt/.docx/.xlsx/.csv）或方案工作簿生成 scheme.toml",
-        description="从考核办法或考核细则的原文起草一个 gridxl 方案：找出各部分、各项及分值，识别计分用语"
-                    "（按比例得分、每…扣…分、扣完为止、依次少5%、X%到Y%之间扣Z分……），为每个计数提出中文名称的输入字段。"
-                    "读不懂的用语作为检查组录入项（不超过本项分值），并在 lint 中列为“需要决定”。"
-                    "INPUT 也可以是 `gridxl scheme-book` 写出并编辑过的 方案.xlsx。")
-    p.add_argument("input", help="考核办法：.txt、.docx、.xlsx、.csv，或 方案.xlsx")
-    p.add_argument("-o", "--output", required=True, help="写出的方案文件（.toml）")
-    p.add_argument("--id", help="方案编号（默认取文件名）")
-    p.add_argument("--unit", help="考核对象，如 村/社区、网格员（默认从原文推断）")
-    p.add_argument("--replace", action="store_true", help="输出文件已存在时覆盖")
+        "draft", help=_("draft a scheme from the text of a 考核办法 (.txt/.docx/.xlsx/.csv) or from a scheme workbook"),
+        description=_("Draft a gridxl scheme from the text of a 考核办法 or 考核细则: sections, items and their points, the rule "
+                    "phrases (按比例得分, 每…扣…分, 扣完为止, 依次少5%, X%到Y%之间扣Z分 …), and an input field with a Chinese "
+                    "label for every count. Phrases it cannot read become inspector-entered items bounded by their "
+                    "points, listed by lint as \"needs a decision\". INPUT may also be a 方案.xlsx written by "
+                    "`gridxl scheme-book` and edited."))
+    p.add_argument("input", help=_("the 考核办法: .txt, .docx, .xlsx, .csv, or a 方案.xlsx"))
+    p.add_argument("-o", "--output", required=True, help=_("the scheme file to write (.toml)"))
+    p.add_argument("--id", help=_("the scheme id (default: from the file name)"))
+    p.add_argument("--unit", help=_("who is scored, e.g. 村/社区, 网格员 (default: read from the text)"))
+    p.add_argument("--replace", action="store_true", help=_("replace the output if it exists"))
     p.set_defaults(func=cmd_draft)
 
     p = sub.add_parser(
-        "scheme-book", help="把方案写成可编辑的 Excel 工作簿（指标、字段、等次、标记，带下拉列表）",
-        description="把方案写成 方案.xlsx：指标表（中文列名，计分方式下拉列表，参数校验）、字段表、部分、等次、标记、"
-                    "疑义，以及计分方式说明。编辑后用 `gridxl draft 方案.xlsx -o scheme.toml` 读回。")
-    p.add_argument("scheme", help="内置方案编号或 .toml 方案文件")
-    p.add_argument("-o", "--output", required=True, help="写出的工作簿（.xlsx）")
-    p.add_argument("--replace", action="store_true", help="输出文件已存在时覆盖")
+        "scheme-book", help=_("the scheme as an editable workbook (indicators, fields, grades, flags, with drop-down lists)"),
+        description=_("Write the scheme as 方案.xlsx: the indicator table (Chinese columns, a drop-down list of rule kinds, "
+                    "validated cells), fields, sections, grades, flags, ambiguities and the rule kinds explained. "
+                    "Read it back after editing with `gridxl draft 方案.xlsx -o scheme.toml`."))
+    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
+    p.add_argument("-o", "--output", required=True, help=_("the workbook to write (.xlsx)"))
+    p.add_argument("--replace", action="store_true", help=_("replace the output if it exists"))
     p.set_defaults(func=cmd_scheme_book)
 
     p = sub.add_parser(
-        "map", help="对照导出表：提出导出表各列对应方案的哪个字段，写成 mapping.toml",
-        description="读出平台导出表（.csv/.xlsx）的表头，按中文名称相似度（rapidfuzz）和单位、类型提出每列对应的字段，"
-                    "列出对应不上的列和没有列的字段，写出 mapping.toml；score、template --data、bulletin 用 --map 使用它。")
-    p.add_argument("scheme", help="内置方案编号或 .toml 方案文件")
-    p.add_argument("export", help="平台导出表：.csv 或 .xlsx")
-    p.add_argument("-o", "--output", required=True, help="写出的对照文件（.toml）")
-    p.add_argument("--sheet", help="xlsx 的工作表（默认第一个）")
-    p.add_argument("--min-score", type=float, default=50, help="相似度低于此值不对应（0–100，默认 50）")
-    p.add_argument("--yes", action="store_true", help="不询问，直接写出提议")
-    p.add_argument("--replace", action="store_true", help="输出文件已存在时覆盖")
+        "map", help=_("map a platform export: which column feeds which field of the scheme, written as mapping.toml"),
+        description=_("Read the headers of a platform export (.csv/.xlsx), propose the field each column feeds by Chinese label "
+                    "similarity (rapidfuzz), unit and type, list the columns that feed nothing and the fields with no "
+                    "column, and write mapping.toml; score, template --data and bulletin apply it with --map."))
+    p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
+    p.add_argument("export", help=_("the platform export: .csv or .xlsx"))
+    p.add_argument("-o", "--output", required=True, help=_("the mapping file to write (.toml)"))
+    p.add_argument("--sheet", help=_("the sheet of an xlsx export (default: the first)"))
+    p.add_argument("--min-score", type=float, default=50, help=_("no mapping below this similarity (0-100, default 50)"))
+    p.add_argument("--yes", action="store_true", help=_("write the proposal without asking"))
+    p.add_argument("--replace", action="store_true", help=_("replace the output if it exists"))
     p.set_defaults(func=cmd_map)
 
 

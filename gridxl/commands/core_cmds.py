@@ -47,7 +47,7 @@ def register(sub):
                                      "(ballot, type, unit, mark); void ballots are dropped")))
     p.add_argument("--sheet", help=_("the input sheet of an xlsx file (default 录入, else the first)"))
     p.add_argument("--explain", action="store_true", help=_("add the derivation of each score in words and numbers"))
-    p.add_argument("--map", metavar="MAPPING", help="导出表列名对照（gridxl map 写出的 mapping.toml）")
+    p.add_argument("--map", metavar="MAPPING", help=_("export column names mapped to fields (the mapping.toml `gridxl map` writes)"))
     from ..reports.labels import add_options
     add_options(p)
     p.add_argument("--force", action="store_true",

@@ -45,7 +45,7 @@ def register(sub):
     p.add_argument("--draft", action="store_true",
                    help=_("attach the draft notice (生成初稿，请核对) to the title as a Word comment"))
     p.add_argument("--force", action="store_true", help=_("replace an existing output file (never a filled gridxl template)"))
-    p.add_argument("--map", metavar="MAPPING", help="导出表列名对照（gridxl map 写出的 mapping.toml）")
+    p.add_argument("--map", metavar="MAPPING", help=_("export column names mapped to fields (the mapping.toml `gridxl map` writes)"))
     p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser(

@@ -31,7 +31,7 @@ def register(sub):
     p.add_argument("--data", help=_("prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)"))
     p.add_argument("--subunits", help=_("per-grid inputs to prefill, for schemes that average grids"))
     p.add_argument("--sheet", help=_("the sheet of an --data .xlsx (default 录入, else the first)"))
-    p.add_argument("--map", metavar="MAPPING", help="--data 导出表的列名对照（gridxl map 写出的 mapping.toml）")
+    p.add_argument("--map", metavar="MAPPING", help=_("the --data export's column names mapped to fields (the mapping.toml `gridxl map` writes)"))
     p.add_argument("--formulas", choices=("native", "udf"),
                    help=_("native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in"))
     p.add_argument("--rows", type=int, help=_("unit rows (default: one per unit given, else 30)"))
