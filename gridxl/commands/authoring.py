@@ -25,7 +25,7 @@ def register(sub):
     p.add_argument("-o", "--output", required=True, help=_("the scheme file to write (.toml)"))
     p.add_argument("--id", help=_("the scheme id (default: from the file name)"))
     p.add_argument("--unit", help=_("who is scored, e.g. 村/社区, 网格员 (default: read from the text)"))
-    p.add_argument("--replace", action="store_true", help=_("replace the output if it exists"))
+    p.add_argument("--force", "--replace", dest="replace", action="store_true", help=_("replace the output if it exists"))
     p.set_defaults(func=cmd_draft)
 
     p = sub.add_parser(
@@ -35,7 +35,7 @@ def register(sub):
                     "Read it back after editing with `gridxl draft 方案.xlsx -o scheme.toml`."))
     p.add_argument("scheme", help=_("built-in id (see `gridxl schemes`) or a .toml scheme file"))
     p.add_argument("-o", "--output", required=True, help=_("the workbook to write (.xlsx)"))
-    p.add_argument("--replace", action="store_true", help=_("replace the output if it exists"))
+    p.add_argument("--force", "--replace", dest="replace", action="store_true", help=_("replace the output if it exists"))
     p.set_defaults(func=cmd_scheme_book)
 
     p = sub.add_parser(
@@ -49,7 +49,7 @@ def register(sub):
     p.add_argument("--sheet", help=_("the sheet of an xlsx export (default: the first)"))
     p.add_argument("--min-score", type=float, default=50, help=_("no mapping below this similarity (0-100, default 50)"))
     p.add_argument("--yes", action="store_true", help=_("write the proposal without asking"))
-    p.add_argument("--replace", action="store_true", help=_("replace the output if it exists"))
+    p.add_argument("--force", "--replace", dest="replace", action="store_true", help=_("replace the output if it exists"))
     p.set_defaults(func=cmd_map)
 
 
