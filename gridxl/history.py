@@ -24,7 +24,7 @@ What is computed here (every number from stored totals, rounded with Excel's ROU
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +230,17 @@ class StreakRule:
             below = f"低于当月平均分{format_number(self.margin, 4)}分以上"
         return (f"排名后{self.bottom}位（同分并列）且总分{below}的月份计入；连续{self.warn_months}个月约谈，"
                 f"连续{self.veto_months}个月年终一票否决；缺少一个月的数据即中断连续")
+
+
+def scheme_streak_rule(scheme: Scheme, bottom: int | None = None, warn_months: int | None = None,
+                       veto_months: int | None = None, margin: float | None = None,
+                       relative: bool | None = None) -> StreakRule:
+    """The scheme's own ``[streaks]`` rule (or the defaults), with any value the command line gives instead."""
+    own = scheme.streaks
+    base = StreakRule(own.bottom, own.warn_months, own.veto_months, own.margin, own.relative) if own else StreakRule()
+    given = {"bottom": bottom, "warn_months": warn_months, "veto_months": veto_months, "margin": margin,
+             "relative": relative}
+    return replace(base, **{k: v for k, v in given.items() if v is not None})
 
 
 def _consecutive(a: tuple[int, int], b: tuple[int, int]) -> bool:

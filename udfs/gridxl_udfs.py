@@ -419,6 +419,8 @@ PARAM_LABELS = {  # name: (中文, English); the registry's help follows them
     "below": ("最低档以下", "the amount below the lowest band"),
     "step": ("每降一名少得的比例（0.05 即 5%）", "share lost per place"),
     "direction": ("排序方向", "ranking direction"), "min_score": ("最低分", "the lowest allowed score"),
+    "ranking": ("并列名次（competition 1,1,3 / dense 中国式 1,1,2）", "how tied places count"),
+    "decay": ("递减方式（additive 累减 / multiplicative 连乘）", "additive or multiplicative steps"),
     "max_score": ("最高分（默认为分值）", "the highest allowed score"),
 }
 

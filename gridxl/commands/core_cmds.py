@@ -9,7 +9,7 @@ from ..core import REGISTRY, builtin_paths, get_scheme, kinds_by_category, score
 from ..core.scoring import integer_columns
 from ..core.excel_math import format_number
 from ..core.lint import lint
-from ..inputs import read_scheme_inputs
+from ..authoring.mapping import read_mapped_inputs
 from ..outputs import refuse_existing, refuse_overwrite, write_table
 
 
@@ -47,6 +47,7 @@ def register(sub):
                                      "(ballot, type, unit, mark); void ballots are dropped")))
     p.add_argument("--sheet", help=_("the input sheet of an xlsx file (default 录入, else the first)"))
     p.add_argument("--explain", action="store_true", help=_("add the derivation of each score in words and numbers"))
+    p.add_argument("--map", metavar="MAPPING", help=_("export column names mapped to fields (the mapping.toml `gridxl map` writes)"))
     from ..reports.labels import add_options
     add_options(p)
     p.add_argument("--force", action="store_true",
@@ -169,7 +170,7 @@ def cmd_score(args):
     checked = _checked_template(args)
     with Stages("评分", ["读取", "计分", "写出"], wanted(large_file(args.input, args.subunits))) as bar:
         bar("读取")
-        frame, subunits = read_scheme_inputs(s, args.input, args.subunits, args.sheet, args.ballots)
+        frame, subunits = read_mapped_inputs(args.map, s, args.input, args.subunits, args.sheet, args.ballots)
         bar("计分")
         result = score_frame(s, frame, subunits, explain=args.explain)
         table = integer_columns(result.table)

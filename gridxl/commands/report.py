@@ -8,6 +8,7 @@ from pathlib import Path
 from ..i18n import _
 from .. import history as h
 from ..core import get_scheme, score_frame
+from ..authoring.mapping import read_mapped_inputs
 from ..history import ResultStore, check_period
 from ..inputs import InputError, read_scheme_inputs
 from ..outputs import OutputError, refuse_existing, refuse_overwrite
@@ -44,6 +45,7 @@ def register(sub):
     p.add_argument("--draft", action="store_true",
                    help=_("attach the draft notice (生成初稿，请核对) to the title as a Word comment"))
     p.add_argument("--force", action="store_true", help=_("replace an existing output file (never a filled gridxl template)"))
+    p.add_argument("--map", metavar="MAPPING", help=_("export column names mapped to fields (the mapping.toml `gridxl map` writes)"))
     p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser(
@@ -60,11 +62,14 @@ def register(sub):
     p.add_argument("--subunits", help=_("with --add: per-grid inputs (.csv/.xlsx)"))
     p.add_argument("--sheet", help=_("with --add: the input sheet of an xlsx file"))
     p.add_argument("-o", "--output", help=_("write the tables and a trend chart per unit to this .xlsx"))
-    p.add_argument("--margin", default="0",
-                   help=_("明显低于平均值: points below the month's average (5), or a share of it (10%%); default 0"))
-    p.add_argument("--bottom", type=int, default=2, help=_("排名后 N 位 (default 2)"))
-    p.add_argument("--warn-months", type=int, default=3, help=_("months running for 约谈 (default 3)"))
-    p.add_argument("--veto-months", type=int, default=6, help=_("months running for 一票否决 (default 6)"))
+    p.add_argument("--margin", default=None,
+                   help=_("明显低于平均值: points below the month's average (5), or a share of it (10%%); "
+                          "default: the scheme's [streaks] margin, else 0"))
+    p.add_argument("--bottom", type=int, default=None, help=_("排名后 N 位 (default: the scheme's [streaks], else 2)"))
+    p.add_argument("--warn-months", type=int, default=None,
+                   help=_("months running for 约谈 (default: the scheme's [streaks], else 3)"))
+    p.add_argument("--veto-months", type=int, default=None,
+                   help=_("months running for 一票否决 (default: the scheme's [streaks], else 6)"))
     p.add_argument("--weights", help=_("composite over named periods, e.g. 2022-H1=40%%,2022-年终=60%%"))
     p.add_argument("--force", action="store_true", help=_("replace an existing output file (never a filled gridxl template)"))
     p.set_defaults(func=cmd_history)
@@ -110,7 +115,7 @@ def cmd_bulletin(args):
     stages = ["读取", "计分", "写通报"] + (["写表格"] if args.xlsx else [])
     with Stages("通报", stages, wanted(large_file(args.input, args.subunits))) as bar:
         bar("读取")
-        frame, subunits = read_scheme_inputs(scheme, args.input, args.subunits, args.sheet)
+        frame, subunits = read_mapped_inputs(args.map, scheme, args.input, args.subunits, args.sheet)
         previous = previous_period = None
         if args.previous:
             history = ResultStore(args.previous, scheme)
@@ -189,10 +194,10 @@ def cmd_history(args):
         raise InputError("--period is for --add (the period of the added input)")
     for name, value in (("--bottom", args.bottom), ("--warn-months", args.warn_months),
                         ("--veto-months", args.veto_months)):
-        if value < 1:
+        if value is not None and value < 1:
             raise InputError(f"{name} {value}: expected 1 or more")
-    margin, relative = _margin(args.margin)
-    rule = h.StreakRule(args.bottom, args.warn_months, args.veto_months, margin, relative)
+    margin, relative = _margin(args.margin) if args.margin is not None else (None, None)
+    rule = h.scheme_streak_rule(scheme, args.bottom, args.warn_months, args.veto_months, margin, relative)
     weights = h.parse_weights(args.weights, scheme=scheme) if args.weights else None
     report = h.HistoryReport(scheme, store, rule, weights)
     print(report.text)

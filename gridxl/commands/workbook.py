@@ -31,6 +31,7 @@ def register(sub):
     p.add_argument("--data", help=_("prefill the inputs from a table (.csv/.xlsx, as `gridxl score` reads)"))
     p.add_argument("--subunits", help=_("per-grid inputs to prefill, for schemes that average grids"))
     p.add_argument("--sheet", help=_("the sheet of an --data .xlsx (default 录入, else the first)"))
+    p.add_argument("--map", metavar="MAPPING", help=_("the --data export's column names mapped to fields (the mapping.toml `gridxl map` writes)"))
     p.add_argument("--formulas", choices=("native", "udf"),
                    help=_("native Excel formulas (default) or =GRID_SCORE(…) calls of the gridxl add-in"))
     p.add_argument("--rows", type=int, help=_("unit rows (default: one per unit given, else 30)"))
@@ -76,6 +77,7 @@ def _user_errors():
 
 
 def cmd_template(args):
+    from ..authoring.mapping import read_mapped_table
     from ..excel.template import build_template, read_unit_names
 
     if args.refresh:
@@ -91,11 +93,11 @@ def cmd_template(args):
         refuse_overwrite(args.output, inputs)
         refuse_existing(args.output, args.force)
         if args.data:
-            data = read_table(args.data, scheme, sheet=args.sheet, allow_blank=True)
+            data = read_mapped_table(args.map, args.data, scheme, sheet=args.sheet, allow_blank=True)
         if args.subunits or (args.data and Path(args.data).suffix.lower() == ".xlsx" and scheme.subunit_fields()):
             source = args.subunits or args.data
             sheet = None if args.subunits else f"{scheme.subunit}录入"
-            subunits = read_table(source, scheme, level="subunit", sheet=sheet, allow_blank=True)
+            subunits = read_mapped_table(args.map, source, scheme, level="subunit", sheet=sheet, allow_blank=True)
         if args.units:
             if data is not None:
                 raise UserError("give either --units or --data (the data names the units)")

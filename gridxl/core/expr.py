@@ -351,6 +351,8 @@ class Func(Expr):
                 return np.floor(vals[0])
             if name == "ABS":
                 return np.abs(vals[0])
+            if name == "POWER":
+                return np.power(np.asarray(vals[0], dtype=float), np.asarray(vals[1], dtype=float))
             if name == "ROUND":
                 return excel_round(vals[0], int(self.args[1].constant()))
             if name == "ROUNDUP":
@@ -403,6 +405,7 @@ class CountBetter(Expr):
     value: Expr
     limit: Expr
     descending: bool = True
+    distinct: bool = False  # count distinct values (dense places 1,1,2) rather than units (1,1,3)
 
     def children(self):
         return (self.value, self.limit)
@@ -412,6 +415,8 @@ class CountBetter(Expr):
         value = np.broadcast_to(np.asarray(self.value.evaluate(env), dtype=float), column.shape)
         limit = float(np.asarray(self.limit.evaluate(env)).reshape(-1)[0])
         pool = np.sort(column[np.isfinite(column) & (column < limit if self.descending else column > limit)])
+        if self.distinct:
+            pool = np.unique(pool)
         if self.descending:
             # values v with value < v < limit
             return (len(pool) - np.searchsorted(pool, value, side="right")).astype(float)
@@ -420,9 +425,10 @@ class CountBetter(Expr):
     def to_excel(self, refs):
         rng = refs.column("measure", self.key)
         v, lim = self.value.to_excel(refs), self.limit.to_excel(refs)
+        each = f"/COUNTIF({rng},{rng})" if self.distinct else ""  # each distinct value counted once
         if self.descending:
-            return f"SUMPRODUCT(({rng}>{v})*({rng}<{lim}))"
-        return f"SUMPRODUCT(({rng}<{v})*({rng}>{lim}))"
+            return f"SUMPRODUCT(({rng}>{v})*({rng}<{lim}){each})"
+        return f"SUMPRODUCT(({rng}<{v})*({rng}>{lim}){each})"
 
 
 def as_expr(x) -> Expr:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Measure, Num, ROUNDUP, SUM, as_expr,
+from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Func, Measure, Num, ROUNDUP, SUM, as_expr,
                    settled)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -410,8 +410,12 @@ register(RuleKind(
 def _rank_decay(ind, value):
     standard = ind.param_expr("standard")
     step = ind.param_expr("step")
-    better = CountBetter(ind.key, Measure(ind.key), standard, descending=ind.param_value("direction") == "desc")
-    share = MAX(0, 1 - (better + 1) * step)
+    better = CountBetter(ind.key, Measure(ind.key), standard, descending=ind.param_value("direction") == "desc",
+                         distinct=ind.param_value("ranking") == "dense")
+    if ind.param_value("decay") == "multiplicative":  # 95%, 95%×95% …
+        share = Func("POWER", (1 - step, better + 1))
+    else:  # 95%, 90% … of the points, never below 0
+        share = MAX(0, 1 - (better + 1) * step)
     return IF(Measure(ind.key) >= standard, ind.points_expr(), ind.points_expr() * share)
 
 
@@ -423,7 +427,13 @@ register(RuleKind(
     (Param("standard", "number", required=True, help="达标值"),
      Param("step", "number", required=True, help="每下降一名少得的比例 (0.05 = 5%)"),
      Param("direction", "text", "desc", help="desc: the largest value ranks first (从大到小)",
-           choices=("desc", "asc"))),
+           choices=("desc", "asc")),
+     Param("ranking", "text", "competition",
+           help="competition: tied units share a place and the next skips (1,1,3); dense: 中国式 (1,1,2)",
+           choices=("competition", "dense")),
+     Param("decay", "text", "additive",
+           help="additive: place n gets 1 - n×step of the points; multiplicative: (1 - step)^n",
+           choices=("additive", "multiplicative"))),
     example="完整度 100% 得满分, 其余依次少 5% (000)"))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .excel_math import format_number
 from .scheme import Scheme
 
+DECISION = "需要决定："  # a drafted reading someone must confirm: reported as a warning, not a note
 GRADE_STEP = 0.01  # totals are rounded to 2 decimals: bands [80, 94] and [95, …] leave (94, 95) uncovered
 
 
@@ -36,11 +37,17 @@ def lint(scheme: Scheme) -> list[Finding]:
     out += _grades(scheme)
     out += _indicators(scheme)
     for text in scheme.ambiguities:
-        out.append(Finding("note", scheme.id, text))
+        out.append(_note(scheme.id, text))
     for ind in scheme.indicators:
         for text in ind.notes:
-            out.append(Finding("note", f"{scheme.id}.{ind.key}", text))
+            out.append(_note(f"{scheme.id}.{ind.key}", text))
     return out
+
+
+def _note(where: str, text: str) -> Finding:
+    if text.startswith(DECISION):
+        return Finding("warning", where, f"needs a decision（需要决定）: {text[len(DECISION):]}")
+    return Finding("note", where, text)
 
 
 def _points(scheme: Scheme) -> list[Finding]:

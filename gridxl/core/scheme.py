@@ -39,6 +39,7 @@ TOTAL_KEY = "total"
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ballots import BallotConfig
+    from .streak_settings import StreakSettings
 
 
 class SchemeError(ValueError):
@@ -251,6 +252,7 @@ class Scheme:
     description: str = ""
     ballots: "BallotConfig | None" = None
     bulletin: BulletinSettings = BulletinSettings()
+    streaks: "StreakSettings | None" = None  # the multi-month rule `history` reads ([streaks])
     path: str = "<scheme>"
     _compiled: dict[str, Compiled] | None = field(default=None, repr=False)
 
@@ -545,6 +547,10 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
                 raise SchemeError(f"{path}: [ballots], field 'fields': ballot type {btype} fills {key!r}, "
                                   f"which is not a field of the scheme")
         ballots = BallotConfig(fields=dict(b["fields"]), full_mark=float(b.get("full_mark", 100)))
+    streak_rule = None
+    if "streaks" in data:
+        from .streak_settings import parse_streaks
+        streak_rule = parse_streaks(data["streaks"], path)
     scheme = Scheme(
         id=sid, name=_need(data, "name", where), unit=_need(data, "unit", where), fields=fields,
         indicators=indicators, title=data.get("title", ""), source=data.get("source", ""),
@@ -552,7 +558,7 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
         digits=int(data.get("digits", 2)), subunit=data.get("subunit"), sections=sections, grades=grades,
         flags=flags, stars=stars, ambiguities=list(data.get("ambiguities", [])),
         description=data.get("description", ""), ballots=ballots,
-        bulletin=BulletinSettings.of(data.get("bulletin"), path), path=path)
+        bulletin=BulletinSettings.of(data.get("bulletin"), path), streaks=streak_rule, path=path)
     for ind in indicators:
         ind.scheme = scheme
         if ind.per_subunit and not scheme.subunit:

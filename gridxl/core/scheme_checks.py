@@ -211,7 +211,9 @@ TOP = {"id": text, "name": label, "unit": label, "title": text, "source": text, 
        "fields": tables(FIELD, ("key", "label")), "sections": tables(SECTION, ("key", "name")),
        "indicators": lambda w, v: None, "grades": tables(GRADE, ("label",)),
        "flags": tables(FLAG, ("key", "label", "if")),
-       "stars": lambda w, v: table(w, v, STARS), "bulletin": lambda w, v: _bulletin(w, v), "ballots": lambda w, v: table(w, v, BALLOTS, ("fields",))}
+       "stars": lambda w, v: table(w, v, STARS), "bulletin": lambda w, v: _bulletin(w, v),
+       "ballots": lambda w, v: table(w, v, BALLOTS, ("fields",)),
+       "streaks": lambda w, v: None}  # checked in full by core/streak_settings.py
 
 
 def _param_rule(param: "kinds_mod.Param"):

@@ -406,9 +406,12 @@ class Plan:
                                 f"that reads other units")
         args = [Measure(ind.key), _ColumnRange(ind.key), ind.param_expr("standard"),
                 Num(float(ind.param_value("step"))), Num(float(ind.points))]
-        direction = ind.param_value("direction")
-        if direction != "desc" or ind.digits != 2:
-            args.append(Text(str(direction)))
+        # the optional text parameters in the registry's order (GRID_RANK_DECAY takes them so), up to the last
+        # one that differs from its default; then digits
+        optional = [p for p in ind.rule_kind.params if not p.required]
+        texts = [(ind.param_value(p.name), p.default) for p in optional]
+        last = max([i for i, (v, d) in enumerate(texts) if v != d] + [len(texts) - 1 if ind.digits != 2 else -1])
+        args += [Text(str(v)) for v, _ in texts[:last + 1]]
         if ind.digits != 2:
             args.append(Num(float(ind.digits)))
         return Func("GRID_RANK_DECAY", tuple(args))
