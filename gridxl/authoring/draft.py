@@ -68,8 +68,11 @@ def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = 
     hints = {s.key: s.hint for s in found.sections}
     for n, item in enumerate(found.items, start=1):
         key = f"item{n}"
+        item.name = _unique_name(item.name[:40] or key, {i["name"] for i in indicators})
         reading = read_rule(item.name, item.points, item.text, hints.get(item.section, ""))
         ind, own_fields = _indicator(key, item, reading, data["total_points"])
+        own_fields = _share_fields(fields, own_fields, ind)
+        _unique_labels(fields, own_fields)
         try:
             scheme_from_dict({**data, "fields": fields + own_fields, "indicators": indicators + [ind],
                               "sections": _sections(found)}, "<draft>")
@@ -95,6 +98,34 @@ def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = 
             data[key] = data.pop(key)
     scheme_from_dict(data, "<draft>")  # a draft that does not load is a bug here, not the user's problem
     return Draft(data, decisions, source)
+
+
+def _share_fields(taken: list[dict], new: list[dict], ind: dict) -> list[dict]:
+    """A count two items both need (网格员总数) is one input: the later item reads the earlier field."""
+    by_label = {(f["label"], f["type"], f.get("unit", "")): f["key"] for f in taken}
+    keep = []
+    for f in new:
+        same = by_label.get((f["label"], f["type"], f.get("unit", "")))
+        if same is None or f["type"] == "flag":
+            keep.append(f)
+            continue
+        rx = re.compile(rf"\b{re.escape(f['key'])}\b")
+        if "value" in ind:
+            ind["value"] = rx.sub(same, ind["value"])
+        for part in ind.get("items", []) + ind.get("parts", []):
+            for k in ("field", "value"):
+                if k in part:
+                    part[k] = rx.sub(same, part[k])
+    return keep
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    """Indicator names are unique in a scheme: the second 加分项目 is 加分项目（2）."""
+    out, n = name, 1
+    while out in taken:
+        n += 1
+        out = f"{name}（{n}）"
+    return out
 
 
 def _unique_labels(taken: list[dict], new: list[dict]):
