@@ -75,7 +75,11 @@ def atomic_path(output: str | Path):
             if os.path.exists(tmp):
                 os.unlink(tmp)
         finally:
+            _LIVE_TEMPS.discard(str(tmp))
             _restore_terminate(previous)
+
+
+_LIVE_TEMPS: set[str] = set()  # temporary files of this process that a SIGTERM must remove
 
 
 def new_temp_file(folder: Path, suffix: str = "") -> Path:
@@ -89,17 +93,27 @@ def new_temp_file(folder: Path, suffix: str = "") -> Path:
         except OSError as exc:
             raise OutputError(f"{folder}: cannot write here ({exc.strerror})") from None
         os.close(fd)
+        _LIVE_TEMPS.add(str(path))
         return path
     raise OutputError(f"{folder}: cannot create a temporary file")  # pragma: no cover
 
 
 def _terminate_as_exit():
-    """SIGTERM raises SystemExit(143) in the main thread, so `finally` blocks remove temporary files."""
+    """On SIGTERM remove this process's temporary files and exit with status 143.
+
+    The handler does not raise: a signal may arrive inside a finaliser or an import callback,
+    where an exception is printed as "Exception ignored" and the run would go on.
+    """
     if threading.current_thread() is not threading.main_thread():
         return None
 
     def handler(signum, frame):
-        raise SystemExit(128 + signum)
+        for path in list(_LIVE_TEMPS):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        os._exit(128 + signum)
     try:
         return (signal.signal(signal.SIGTERM, handler),)
     except (ValueError, OSError):  # pragma: no cover - not the main interpreter
