@@ -65,6 +65,16 @@ class Table:
     where: Where
 
 
+def decode_text(data: bytes) -> str | None:
+    """Text of a file from a Chinese office: UTF-8 (with or without BOM), else GB18030; None if neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _decode(path: Path, data: bytes) -> tuple[str, bytes | None]:
     """(text, the UTF-8 bytes without BOM, or None when the file was GB18030)."""
     try:

@@ -30,6 +30,7 @@ from pathlib import Path
 from ..core.scheme import UNIT_KEY, FieldSpec, Scheme
 from ..errors import InputError
 from ..inputs import UNIT_HEADERS, normalise_header
+from ..sources import decode_text
 
 RATE_WORDS = ("率", "%", "百分比", "占比")
 MAX_HEADER_SCAN = 20
@@ -240,14 +241,8 @@ def read_rows(path: str | Path, sheet: str | None = None, limit: int = MAX_HEADE
         raise InputError(f"{path}: 没有这个文件（no such file）")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        text = decode_text(path.read_bytes())
+        if text is None:
             raise InputError(f"{path}: 既不是 UTF-8 也不是 GB18030 文本")
         return [row for _, row in zip(range(limit), csv.reader(io.StringIO(text)))]
     if suffix in (".xlsx", ".xlsm"):

@@ -17,6 +17,7 @@ from ..bulletin import RANKING_NOTE, Bulletin, _chinese_number, scored_as_extra
 from ..core.excel_math import format_number
 from ..core.scheme import UNIT_KEY
 from ..history import period_text
+from ..sources import decode_text
 from .problems import draft_problems, numbered
 
 REQUIREMENTS_PLACEHOLDER = "【请在此填写工作要求（可用 --requirements 文件提供，每段一条）】"
@@ -64,13 +65,8 @@ def read_requirements(path: str | Path) -> list[str]:
     except OSError as exc:
         raise InputError(_("--requirements {path}: cannot read the file ({reason})")
                          .format(path=path, reason=exc.strerror)) from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(raw)
+    if text is None:
         raise InputError(_("--requirements {path}: expected a text file (UTF-8 or GB18030)").format(path=path))
     if len(text) > REQUIREMENTS_LIMIT:
         raise InputError(_("--requirements {path}: longer than {limit} characters")
