@@ -28,7 +28,8 @@ from .core.scheme import FIELD_TYPES, SUBUNIT_KEY, UNIT_KEY, FieldSpec, Scheme
 from .core.shares import rate_divisions
 from .errors import MAX_ERRORS_SHOWN, InputError, Problems
 from .sources import Table, Where, column_letter, read_grid, read_source
-from .values import BLANK, OK, expected_text, is_blank, name_column, number_column, parse_number, shown
+from .values import (BLANK, OK, cell_texts, expected_text, is_blank, name_column, number_column, parse_number,
+                     shown)
 
 UNIT_HEADERS = ("unit", "单位", "名称", "单位名称", "乡镇", "乡镇（办）", "乡镇（街道）", "镇街", "村（社区）",
                 "村/社区", "社区", "网格员", "姓名", "被考核单位", "被考核人")
@@ -159,7 +160,6 @@ def _number_problems(col: pd.Series, spec: FieldSpec, reason: np.ndarray, rows: 
 
 
 def _choice_column(col: pd.Series, spec: FieldSpec, rows, where, j, problems: Problems) -> pd.Series:
-    from .values import cell_texts
     text = cell_texts(col)
     if spec.choices:
         bad = ~text.isin(spec.choices).to_numpy()
@@ -246,7 +246,6 @@ def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
     rows = np.flatnonzero(~np.logical_and.reduce([is_blank(c) for c in used]))
     body = body.iloc[rows].reset_index(drop=True)
     problems = Problems()
-    from .values import cell_texts
     btype = cell_texts(body[col_of["type"]]).str.upper()
     bad_type = ~btype.isin(types).to_numpy()
     problems.add_many(np.flatnonzero(bad_type), lambda k: f"{where.cell(rows[k], col_of['type'])}: expected a "

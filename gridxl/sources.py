@@ -223,26 +223,32 @@ def read_xlsx_table(path: Path, sheet: str | None, wanted: set[str], normalise) 
     return Table(headers, body, Where(str(path), name, header_at + 1))
 
 
+def _kind(path: Path) -> str:
+    """'csv' or 'xlsx', after the checks every reader makes of the name it is given."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix not in (".xlsx", ".xlsm"):
+        raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
+    return "xlsx"
+
+
 def read_source(path: str | Path, sheet: str | None, wanted: set[str], normalise) -> Table:
     """The table of a .csv/.xlsx file with its header row found (``wanted``: normalised header names)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if _kind(path) == "csv":
         return read_csv_table(path, wanted, normalise)
-    if suffix in (".xlsx", ".xlsm"):
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
-        return read_xlsx_table(path, sheet, wanted, normalise)
-    raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
+    return read_xlsx_table(path, sheet, wanted, normalise)
 
 
 def read_grid(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """Every cell of the file with no header interpretation: (frame, sheet name or None)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if _kind(path) == "csv":
         text, data = _decode(path, _read_bytes(path))
         head = _csv_head(path, text)
         if not head:
@@ -250,9 +256,5 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame,
         width = max(len(r) for r in head)
         _check_csv_size(path, text, width)
         return _csv_body(path, text, 0, width, data), None
-    if suffix in (".xlsx", ".xlsm"):
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        rows, name = _xlsx_rows(path, sheet)
-        return _rows_frame(rows), name
-    raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
+    rows, name = _xlsx_rows(path, sheet)
+    return _rows_frame(rows), name

@@ -11,14 +11,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-
 from .errors import InputError
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all parts together
 MAX_RATIO = 200  # uncompressed / compressed, per part
-MAX_ROWS = 200_000
-MAX_COLS = 500
 
 
 def check_container(path: Path):
@@ -62,27 +58,3 @@ def load_workbook_safely(path: str | Path, **kwargs):
         raise
     except Exception as exc:  # openpyxl raises many types for malformed parts
         raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
-
-
-def open_workbook_values(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Cell values of one sheet (the named one, else 录入, else the first) as a raw frame."""
-
-    wb = load_workbook_safely(path, read_only=True, data_only=True)
-    try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise InputError(f"{path}: no sheet {sheet!r}; the sheets are {', '.join(wb.sheetnames)}")
-            ws = wb[sheet]
-        else:
-            ws = wb["录入"] if "录入" in wb.sheetnames else wb[wb.sheetnames[0]]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()  # a sheet may claim A1:XFD1048576; read only the cells that exist
-        rows = []
-        for r, row in enumerate(ws.iter_rows(values_only=True)):
-            if r >= MAX_ROWS:
-                raise InputError(f"{path}, sheet {ws.title!r}: more than {MAX_ROWS} rows; refused")
-            rows.append(list(row[:MAX_COLS]))
-        width = max((len(r) for r in rows), default=0)
-        return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object), ws.title
-    finally:
-        wb.close()
