@@ -33,7 +33,7 @@ from gridxl.core import get_scheme, score_frame  # noqa: E402
 from gridxl.core.expr import Env  # noqa: E402
 from gridxl.core.kinds import REGISTRY, band_amount  # noqa: E402
 from gridxl.core.scheme import scheme_from_dict  # noqa: E402
-from gridxl.inputs import read_table  # noqa: E402
+from gridxl.io.inputs import read_table  # noqa: E402
 
 # (built-in scheme, seed file prefix, text from, text to (excluded), extra lines appended)
 CASES = [

@@ -44,9 +44,9 @@ def _expected_errors():
     from .core.expr import ExprError
     from .core.scheme import SchemeError
     from .core.scoring import ScoringError
-    from .inputs import InputError
-    from .outputs import OutputError
-    from .sheet_text import TextError
+    from gridxl.io.inputs import InputError
+    from gridxl.io.outputs import OutputError
+    from gridxl.io.sheet_text import TextError
     return (UserError, OutputError, SchemeError, ScoringError, InputError, ExprError, TextError, FileNotFoundError,
             IsADirectoryError, PermissionError)
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from gridxl.core import builtin_schemes, score_frame
-from gridxl.excel.cached_values import ExcelError, Package
-from gridxl.excel.recalc import recalculate, scores_table
-from gridxl.excel.template import build_template
-from gridxl.inputs import read_table
+from gridxl.workbook.cached_values import ExcelError, Package
+from gridxl.engine.recalc import recalculate, scores_table
+from gridxl.workbook.template import build_template
+from gridxl.io.inputs import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "gridxl" / "samples"
@@ -137,13 +137,13 @@ def custom_inputs(seed: int = 3, units: int = 6, grids: int = 20):
 
 def udfs_available() -> bool:
     try:
-        import gridxl.excel.formulas_udfs  # noqa: F401
+        import gridxl.engine.formulas_udfs  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-needs_udfs = pytest.mark.skipif(not udfs_available(), reason="gridxl.excel.formulas_udfs (GRID_* for formulas) "
+needs_udfs = pytest.mark.skipif(not udfs_available(), reason="gridxl.engine.formulas_udfs (GRID_* for formulas) "
                                                              "is not there yet")
 
 
@@ -233,7 +233,7 @@ def cell_differences(mine: dict, other: Package, tolerance: float = 1e-9) -> lis
 def soffice_or_skip():
     """soffice's path.  A missing LibreOffice fails the test (CI installs it: these tests are never skipped
     there); a developer without it may set GRIDXL_SKIP_LIBREOFFICE=1 to skip them knowingly."""
-    from gridxl.excel.libreoffice import find_soffice
+    from gridxl.workbook.libreoffice import find_soffice
     path = find_soffice()
     if path is None:
         if os.environ.get("GRIDXL_SKIP_LIBREOFFICE") == "1":

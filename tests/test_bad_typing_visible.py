@@ -15,9 +15,9 @@ import pytest
 from gridxl.core import get_scheme
 from gridxl.core.expr import Env, Field
 from gridxl.core.validity import invalid_value
-from gridxl.excel.cached_values import Package
-from gridxl.excel.check import check_workbook, value_problem
-from gridxl.excel.libreoffice import convert
+from gridxl.workbook.cached_values import Package
+from gridxl.workbook.check import check_workbook, value_problem
+from gridxl.workbook.libreoffice import convert
 
 from .excel_helpers import sample_inputs, soffice_or_skip, template_with
 
@@ -114,7 +114,7 @@ def test_messy_typing_parity_recalc_libreoffice_gnumeric(tmp_path):
     ranks: gridxl recalc, LibreOffice and Gnumeric compute the same value in every formula cell, and the
     units with clean inputs keep the core's scores."""
     import pandas as pd
-    from gridxl.excel.recalc import recalculate
+    from gridxl.engine.recalc import recalculate
     from .excel_helpers import cell_differences, expected_table, table_differences
     from .test_roundtrip import gnumeric_save
     soffice_or_skip()
@@ -135,7 +135,7 @@ def test_messy_typing_parity_recalc_libreoffice_gnumeric(tmp_path):
     scores = mine.values["评分"]
     # G11 (a numerator above its denominator) is marked and named by check, but still scored as the core does
     bad_rows = {int(re.sub(r"[A-Z]+", "", ref)) for ref in typed if ref != "G11"}
-    from gridxl.excel.template import read_layout
+    from gridxl.workbook.template import read_layout
     layout = read_layout(Package(path))
     total_col = next(c for (sheet, role, _k), c in layout.columns.items() if sheet == "评分" and role == "total")
     for r in range(5, 22):

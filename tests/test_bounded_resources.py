@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl.cli import main
-from gridxl.excel import limits
-from gridxl.excel.check import CheckError, check_workbook
-from gridxl.excel.recalc import RecalcError, recalculate
+from gridxl.workbook import limits
+from gridxl.workbook.check import CheckError, check_workbook
+from gridxl.engine.recalc import RecalcError, recalculate
 
 from .conftest import ROOT, SAMPLES
 
@@ -189,7 +189,7 @@ def test_tampered_layout_sheet_gives_results_or_clear_errors(tmp_path_factory, t
 
 def test_template_and_scheme_sizes_are_limited(tmp_path):
     from gridxl.core.scheme import MAX_SCHEME_BYTES, SchemeError, load_scheme
-    from gridxl.excel.template import MAX_UNIT_ROWS
+    from gridxl.workbook.template import MAX_UNIT_ROWS
     run, peak = measured("template", "yushui-2022", "-o", tmp_path / "t.xlsx", "--rows", MAX_UNIT_ROWS + 1)
     assert run.returncode == 2 and f"at most {MAX_UNIT_ROWS:,}" in run.stderr and peak < GOAL_BYTES / 2
     big = tmp_path / "big.toml"

@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from gridxl.cli import main
 from gridxl.core import get_scheme, score_frame
 from gridxl.core.excel_math import format_number
-from gridxl.inputs import read_table
+from gridxl.io.inputs import read_table
 
 from .conftest import DATA, SAMPLES
 

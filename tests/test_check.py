@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.excel.check import check_workbook, rate_divisions, value_problem
+from gridxl.workbook.check import check_workbook, rate_divisions, value_problem
 
 from .excel_helpers import IDS, SAMPLES, SCHEMES, sample_inputs, template_with
 

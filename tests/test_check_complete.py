@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.excel.check import check_workbook, percent_advice, value_problem
+from gridxl.workbook.check import check_workbook, percent_advice, value_problem
 
 from .excel_helpers import SAMPLES, sample_inputs, template_with
 

@@ -14,7 +14,7 @@ from gridxl.authoring.draft import draft_file, draft_text
 from gridxl.core import score_frame
 from gridxl.core.lint import lint
 from gridxl.core.scheme import scheme_from_dict
-from gridxl.excel.template import build_template
+from gridxl.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

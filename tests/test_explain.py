@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gridxl.core import builtin_paths, get_scheme, score_frame
 from gridxl.core.excel_math import format_number
 from gridxl.core.texts import numbers
-from gridxl.inputs import read_scheme_inputs
+from gridxl.io.inputs import read_scheme_inputs
 
 from . import explain_reference
 from .conftest import SAMPLES

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl.core import builtin_schemes, score_frame
 from gridxl.core.scoring import ScoringError
-from gridxl.inputs import InputError, read_table
+from gridxl.io.inputs import InputError, read_table
 
 from .conftest import SAMPLES
 

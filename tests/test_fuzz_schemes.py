@@ -20,10 +20,10 @@ from gridxl.core.expr import ExprError
 from gridxl.core.lint import lint
 from gridxl.core.scheme import SchemeError, load_scheme
 from gridxl.core.scoring import ScoringError, score_frame
-from gridxl.excel.template import TemplateError, build_template
-from gridxl.inputs import InputError, read_scheme_inputs
-from gridxl.outputs import OutputError
-from gridxl.sheet_text import TextError
+from gridxl.workbook.template import TemplateError, build_template
+from gridxl.io.inputs import InputError, read_scheme_inputs
+from gridxl.io.outputs import OutputError
+from gridxl.io.sheet_text import TextError
 
 from .conftest import SAMPLES
 

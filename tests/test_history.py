@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.history import (ResultStore, StreakRule, check_period, composite, parse_weights, period_averages,
+from gridxl.reports.history import (ResultStore, StreakRule, check_period, composite, parse_weights, period_averages,
                             period_sort_key, period_text, rank_movement, streak_events, streaks, year_end_vetoes)
-from gridxl.inputs import InputError
-from gridxl.outputs import OutputError
+from gridxl.io.inputs import InputError
+from gridxl.io.outputs import OutputError
 
 from .conftest import SAMPLES
 

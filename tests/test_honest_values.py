@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from gridxl.core import get_scheme, score_frame
 from gridxl.core.scheme import FieldSpec
-from gridxl.inputs import InputError, read_ballots, read_scheme_inputs, read_table
-from gridxl.values import number_column, parse_number
+from gridxl.io.inputs import InputError, read_ballots, read_scheme_inputs, read_table
+from gridxl.io.values import number_column, parse_number
 
 from .conftest import SAMPLES
 
@@ -290,14 +290,14 @@ def test_scores_from_csv_and_xlsx_are_equal(tmp_path):
 
 
 def test_a_very_long_csv_is_refused_before_parsing(tmp_path, monkeypatch):
-    from gridxl import sources
+    from gridxl.io import sources
     monkeypatch.setattr(sources, "MAX_CSV_ROWS", 10)  # the real limit is 5,000,000 rows
     msg = refusal(as_csv(tmp_path, BASE))
     assert f"about {len(BASE) + 1:,} lines, more than the 10 rows gridxl reads; refused" in msg
 
 
 def test_a_very_long_or_wide_sheet_is_refused(tmp_path, monkeypatch):
-    from gridxl import sources
+    from gridxl.io import sources
     path = as_xlsx(tmp_path, BASE)
     monkeypatch.setattr(sources, "MAX_XLSX_ROWS", 10)
     assert f"sheet '录入': more than 10 rows; refused" in refusal(path)

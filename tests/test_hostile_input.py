@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from gridxl.core import get_scheme, score_frame
-from gridxl.inputs import InputError, read_table
+from gridxl.io.inputs import InputError, read_table
 
 from .conftest import SAMPLES
 
@@ -51,7 +51,7 @@ def test_count_normalisations(tmp_path, raw, value):
 
 def test_rates_as_percent_fraction_or_number():
     from gridxl.core.scheme import FieldSpec
-    from gridxl.inputs import parse_number
+    from gridxl.io.inputs import parse_number
     rate = FieldSpec("r", "完整率", "rate")
     assert parse_number("95%", rate) == (0.95, None)
     assert parse_number("９５％", rate) == (0.95, None)
@@ -230,7 +230,7 @@ def test_unit_names_are_never_written_as_formulas(tmp_path, name):
 
 
 def test_interrupted_write_keeps_the_previous_output(tmp_path, monkeypatch):
-    from gridxl import outputs
+    from gridxl.io import outputs
     out = tmp_path / "scores.csv"
     out.write_text("previous results\n", encoding="utf-8")
 

@@ -11,7 +11,7 @@ import pytest
 
 from gridxl.authoring.mapping import apply_mapping, load_mapping, propose_mapping, read_headers
 from gridxl.core import get_scheme
-from gridxl.inputs import InputError
+from gridxl.io.inputs import InputError
 
 from .conftest import SAMPLES
 
@@ -135,7 +135,7 @@ def test_a_second_scheme(tmp_path):
 
 def test_the_header_normaliser_a_reader_hook_would_use():
     from gridxl.authoring.mapping import header_normaliser
-    from gridxl.inputs import normalise_header
+    from gridxl.io.inputs import normalise_header
     norm = header_normaliser({"乡镇名称": "unit", "上报事项数量（件）": "events"})
     assert norm("乡镇名称") == "unit" and norm("上报事项数量(件)") == "events"  # full/half-width brackets alike
     assert norm("备注") == normalise_header("备注") and norm(None) == normalise_header(None)
@@ -144,7 +144,7 @@ def test_the_header_normaliser_a_reader_hook_would_use():
 
 def test_a_reader_with_a_rename_hook_gets_the_mapping_itself(tmp_path, monkeypatch):
     """Once inputs.read_table takes `rename`, --map hands it the mapping instead of a renamed copy."""
-    from gridxl import inputs
+    from gridxl.io import inputs
     from gridxl.authoring.mapping import read_mapped_table
     mapping = tmp_path / "m.toml"
     mapping.write_text('scheme = "yushui-2022"\n[columns]\n"乡镇名称" = "unit"\n', encoding="utf-8")

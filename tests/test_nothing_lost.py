@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.excel.cached_values import Package
-from gridxl.excel.check import check_workbook
-from gridxl.excel.template import read_layout
+from gridxl.workbook.cached_values import Package
+from gridxl.workbook.check import check_workbook
+from gridxl.workbook.template import read_layout
 
 from .excel_helpers import SAMPLES, custom_inputs, custom_scheme, sample_inputs, template_with
 

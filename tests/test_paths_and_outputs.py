@@ -13,9 +13,9 @@ import pytest
 
 from gridxl.core import builtin_paths
 from gridxl.core.scheme import SchemeError, load_scheme
-from gridxl.history import ResultStore
-from gridxl.inputs import InputError
-from gridxl.outputs import OutputError, write_table
+from gridxl.reports.history import ResultStore
+from gridxl.io.inputs import InputError
+from gridxl.io.outputs import OutputError, write_table
 
 from .conftest import ROOT, SAMPLES
 
@@ -76,7 +76,7 @@ def test_sigterm_leaves_no_temporary_file(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from gridxl.outputs import atomic_path
+        from gridxl.io.outputs import atomic_path
         with atomic_path({str(out)!r}) as tmp:
             tmp.write_text("half written", encoding="utf-8")
             print("writing", flush=True)

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.history import check_period, parse_weights
-from gridxl.inputs import InputError
+from gridxl.reports.history import check_period, parse_weights
+from gridxl.io.inputs import InputError
 
 from .conftest import SAMPLES
 

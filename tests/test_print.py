@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 from gridxl.core.catalog import builtin_schemes
-from gridxl.excel.cached_values import col_letters
-from gridxl.excel.template import TEMPLATES_DIR
+from gridxl.workbook.cached_values import col_letters
+from gridxl.workbook.template import TEMPLATES_DIR
 
 from .conftest import SAMPLES
 
@@ -61,7 +61,7 @@ def pages_per_sheet(pages: list[str]) -> Counter:
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     """{name: (xlsx or docx path, [page texts])} for every blank and prefilled template and the bulletin."""
-    from gridxl.excel.libreoffice import convert
+    from gridxl.workbook.libreoffice import convert
     folder = tmp_path_factory.mktemp("print")
     files = {}
     for sid in SCHEMES:

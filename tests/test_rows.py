@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.excel.check import check_workbook
+from gridxl.workbook.check import check_workbook
 
 from .excel_helpers import expected_table, sample_inputs, table_differences, template_with, workbook_scores
 from .xlsx_variants import delete_row, insert_row, move_row

@@ -13,7 +13,7 @@ import pytest
 from gridxl.authoring.scheme_book import BookError, read_book, write_book
 from gridxl.core import builtin_paths, get_scheme, score_frame
 from gridxl.core.scheme import scheme_from_dict
-from gridxl.inputs import read_scheme_inputs
+from gridxl.io.inputs import read_scheme_inputs
 
 from .conftest import SAMPLES
 

@@ -15,7 +15,7 @@ import pytest
 
 from gridxl.core import get_scheme, score_frame
 from gridxl.core.lint import lint
-from gridxl.inputs import read_table
+from gridxl.io.inputs import read_table
 
 from .conftest import SAMPLES
 

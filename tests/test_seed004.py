@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from gridxl.core import get_scheme, score_frame
-from gridxl.inputs import read_table
+from gridxl.io.inputs import read_table
 
 from .conftest import DATA, SAMPLES
 

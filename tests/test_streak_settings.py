@@ -9,7 +9,7 @@ import pytest
 from gridxl.core import get_scheme
 from gridxl.core.scheme import SchemeError
 from gridxl.core.streak_settings import StreakSettings
-from gridxl.history import StreakRule, scheme_streak_rule, streak_events, streaks
+from gridxl.reports.history import StreakRule, scheme_streak_rule, streak_events, streaks
 
 from .conftest import ROOT, SAMPLES
 from .test_history import TWELVE

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from gridxl.core import get_scheme, score_frame
-from gridxl.excel.cached_values import Package
-from gridxl.excel.template import (FIRST_ROW, Plan, build_template, field_validation, read_layout)
-from gridxl.inputs import read_table
+from gridxl.workbook.cached_values import Package
+from gridxl.workbook.template import (FIRST_ROW, Plan, build_template, field_validation, read_layout)
+from gridxl.io.inputs import read_table
 
 from .excel_helpers import IDS, SAMPLES, SCHEMES, TEMPLATES, needs_udfs, sample_inputs, template_with
 
-REFRESH = 'python -c "from gridxl.excel.template import write_builtin_templates as w; w()"'
+REFRESH = 'python -c "from gridxl.workbook.template import write_builtin_templates as w; w()"'
 # what Excel 2010, WPS and LibreOffice all evaluate; nothing newer (no LET, LAMBDA, IFS, XLOOKUP, MAXIFS …)
 EXCEL_2010 = {"IF", "AND", "OR", "NOT", "MIN", "MAX", "INT", "ABS", "ROUND", "ROUNDUP", "ROUNDDOWN", "SUMPRODUCT",
               "AVERAGEIF", "COUNT", "COUNTIF", "NA", "RANK", "ISNUMBER", "SUM", "IFERROR", "MOD", "SMALL", "INDEX",

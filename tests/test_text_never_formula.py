@@ -110,7 +110,7 @@ def test_no_workbook_gets_a_formula_from_text(tmp_path, scheme_id):
 
 
 def test_csv_header_and_rows_are_guarded(tmp_path):
-    from gridxl.outputs import write_table
+    from gridxl.io.outputs import write_table
     frame = pd.DataFrame({"unit": ["=1+1", "ok"], "@SUM(A1)": [1.0, 2.0], "+x": ["-2", "3"]})
     write_table(frame, tmp_path / "out.csv")
     import csv

@@ -23,7 +23,7 @@ from gridxl.commands import addin
 from gridxl.core import REGISTRY, builtin_schemes, score_frame
 from gridxl.core.expr import Env
 from gridxl.core.scoring import field_env
-from gridxl.inputs import read_table
+from gridxl.io.inputs import read_table
 from udfs import gridxl_udfs as U
 
 from .conftest import DATA, ROOT, SAMPLES
@@ -351,7 +351,7 @@ def test_nothing_raises_into_a_cell(name):
 # -- the headless engine ------------------------------------------------------------------------
 def test_formulas_engine_computes_grid_functions():
     formulas = pytest.importorskip("formulas")
-    from gridxl.excel.formulas_udfs import PYTHON_FUNCTIONS, register_grid_functions
+    from gridxl.engine.formulas_udfs import PYTHON_FUNCTIONS, register_grid_functions
     assert set(register_grid_functions()) == set(NAMES) == set(PYTHON_FUNCTIONS)
 
     def run(text):
@@ -379,7 +379,7 @@ def test_demo_workbook_is_current(tmp_path):
 
 def test_demo_workbook_recomputes_to_the_published_table(tmp_path):
     formulas = pytest.importorskip("formulas")
-    from gridxl.excel.formulas_udfs import register_grid_functions
+    from gridxl.engine.formulas_udfs import register_grid_functions
     register_grid_functions()
     published = pd.read_csv(DATA / "seed004_published.csv").set_index("unit")
     model = formulas.ExcelModel().loads(str(addin.DEMO_PATH)).finish()

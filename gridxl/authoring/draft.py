@@ -51,7 +51,7 @@ def _id_from(path: Path) -> str:
 def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = "") -> Draft:
     found = find_items(blocks)
     if not found.items:
-        from ..errors import InputError
+        from gridxl.io.errors import InputError
         raise InputError(f"{source or 'draft'}: 没有找到考核项目。draft 读取编号的条目（1、… 或 1. …）、带“考核项目/分值/"
                          f"评分标准”等列名的表格，或“名称10分＋评分标准”连写的文字（no scoring items found）")
     whole = norm(found.preamble + " " + " ".join(sec.title for sec in found.sections) + " "
@@ -277,7 +277,7 @@ def _settings_from_text(data: dict, text: str, ambiguities: list[str], decisions
 
 
 def write_draft(draft: Draft, output: str | Path) -> Path:
-    from ..outputs import atomic_path
+    from gridxl.io.outputs import atomic_path
     from .toml_text import dumps
     header = "# gridxl draft: a scheme drafted from the text of a 考核办法. Check every 需要决定 with `gridxl lint`.\n"
     with atomic_path(output) as tmp:

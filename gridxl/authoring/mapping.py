@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.scheme import UNIT_KEY, FieldSpec, Scheme
-from ..errors import InputError
-from ..inputs import UNIT_HEADERS, normalise_header
-from ..sources import decode_text
+from gridxl.io.errors import InputError
+from gridxl.io.inputs import UNIT_HEADERS, normalise_header
+from gridxl.io.sources import decode_text
 
 RATE_WORDS = ("率", "%", "百分比", "占比")
 MAX_HEADER_SCAN = 20
@@ -174,7 +174,7 @@ def _assign(headers, keys, score, min_score) -> dict[str, str]:
 
 
 def write_mapping(proposal: Proposal, output: str | Path) -> Path:
-    from ..outputs import atomic_path
+    from gridxl.io.outputs import atomic_path
     from .toml_text import dumps
     data = {"scheme": proposal.scheme, "columns": dict(proposal.columns),
             "unmapped": {"columns": proposal.unmapped_columns, "fields": proposal.unmapped_fields}}
@@ -248,7 +248,7 @@ def read_rows(path: str | Path, sheet: str | None = None, limit: int = MAX_HEADE
     if suffix in (".xlsx", ".xlsm"):
         from python_calamine import CalamineWorkbook
 
-        from ..xlsx_safety import check_container
+        from gridxl.io.xlsx_safety import check_container
         check_container(path)
         wb = CalamineWorkbook.from_path(str(path))
         name = sheet or wb.sheet_names[0]
@@ -312,7 +312,7 @@ def _rename_csv(src: Path, dst: Path, mapping):
 
 
 def _rename_xlsx(src: Path, dst: Path, mapping):
-    from ..xlsx_safety import load_workbook_safely
+    from gridxl.io.xlsx_safety import load_workbook_safely
     wb = load_workbook_safely(src, data_only=True)  # values as the reader sees them, formulas not kept
     table = {normalise_header(h): k for h, k in mapping.items()}
     for ws in wb.worksheets:
@@ -325,7 +325,7 @@ def _rename_xlsx(src: Path, dst: Path, mapping):
 
 def read_mapped_inputs(map_path: str | None, scheme: Scheme, path, subunits=None, sheet=None, ballots=None):
     """inputs.read_scheme_inputs, with the export's columns renamed by a mapping file first."""
-    from .. import inputs
+    from gridxl.io import inputs
     if not map_path:
         return inputs.read_scheme_inputs(scheme, path, subunits, sheet, ballots)
     mapping = load_mapping(map_path, scheme)
@@ -337,7 +337,7 @@ def read_mapped_inputs(map_path: str | None, scheme: Scheme, path, subunits=None
 
 def read_mapped_table(map_path: str | None, path, scheme: Scheme, **kwargs):
     """inputs.read_table, with the export's columns renamed by a mapping file first."""
-    from .. import inputs
+    from gridxl.io import inputs
     if not map_path:
         return inputs.read_table(path, scheme, **kwargs)
     mapping = load_mapping(map_path, scheme)

@@ -32,7 +32,7 @@ from .. import __version__
 from ..core import get_scheme, score_frame
 from ..core.expr import Refs
 from ..core.scheme import UNIT_KEY
-from ..outputs import OutputError, atomic_path, refuse_existing
+from gridxl.io.outputs import OutputError, atomic_path, refuse_existing
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # gridxl/
 SOURCE_ROOT = PACKAGE_ROOT.parent  # where gridxl/ and udfs/ sit (a checkout or site-packages)
@@ -368,7 +368,7 @@ def build_demo_workbook(path: str | Path = DEMO_PATH, scheme_id: str = DEMO_SCHE
     from openpyxl.styles import Alignment, Font, PatternFill
 
     from udfs.gridxl_udfs import _reads_other_units
-    from ..inputs import read_table
+    from gridxl.io.inputs import read_table
 
     scheme = get_scheme(scheme_id)
     sample = PACKAGE_ROOT / "samples" / f"{scheme.id}.csv"

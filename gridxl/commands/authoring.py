@@ -10,7 +10,7 @@ from ..i18n import _
 from ..core.catalog import builtin_paths
 from ..core.lint import lint
 from ..core.scheme import SchemeError, scheme_from_dict
-from ..outputs import OutputError, refuse_overwrite
+from gridxl.io.outputs import OutputError, refuse_overwrite
 
 
 def register(sub):

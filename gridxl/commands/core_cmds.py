@@ -10,7 +10,7 @@ from ..core.scoring import integer_columns
 from ..core.excel_math import format_number
 from ..core.lint import lint
 from ..authoring.mapping import read_mapped_inputs
-from ..outputs import refuse_existing, refuse_overwrite, write_table
+from gridxl.io.outputs import refuse_existing, refuse_overwrite, write_table
 
 
 def register(sub):
@@ -150,12 +150,12 @@ def cmd_lint(args):
 
 
 def _checked_template(args):
-    """A filled gridxl template is checked before it is scored (see gridxl.excel.export_guard)."""
-    from ..excel.export_guard import ExportRefused, checked_for_export, is_template
+    """A filled gridxl template is checked before it is scored (see gridxl.workbook.export_guard)."""
+    from gridxl.workbook.export_guard import ExportRefused, checked_for_export, is_template
     if args.sheet or not is_template(args.input):
         return None
     from ..cli import UserError
-    from ..excel.check import CheckError
+    from gridxl.workbook.check import CheckError
     try:
         return checked_for_export(args.input, force=args.force, scheme=args.scheme)
     except (ExportRefused, CheckError) as exc:
@@ -175,7 +175,7 @@ def cmd_score(args):
         result = score_frame(s, frame, subunits, explain=args.explain)
         table = integer_columns(result.table)
         if checked is not None and checked.problems:
-            from ..excel.export_guard import mark_problems
+            from gridxl.workbook.export_guard import mark_problems
             table = mark_problems(table, checked)
             print(_("{input}: {n} problem(s) found by `gridxl check`, scored anyway (--force)").format(
                 input=args.input, n=len(checked.problems)), file=sys.stderr)

@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 from ..i18n import _
-from .. import history as h
+from gridxl.reports import history as h
 from ..core import get_scheme, score_frame
 from ..authoring.mapping import read_mapped_inputs
-from ..history import ResultStore, check_period
-from ..inputs import InputError, read_scheme_inputs
-from ..outputs import OutputError, refuse_existing, refuse_overwrite
+from gridxl.reports.history import ResultStore, check_period
+from gridxl.io.inputs import InputError, read_scheme_inputs
+from gridxl.io.outputs import OutputError, refuse_existing, refuse_overwrite
 from ..progress import Stages, large_file, wanted
 
 
@@ -86,11 +86,11 @@ def _date_text(text: str | None) -> str | None:
 
 
 def cmd_bulletin(args):
-    from ..bulletin import build_bulletin
+    from gridxl.reports.bulletin import build_bulletin
     from ..reports.bulletin_docx import write_docx
     from ..reports.bulletin_text import BulletinForm, read_requirements
     from ..reports.bulletin_xlsx import write_xlsx
-    from ..charts import ChartError
+    from gridxl.reports.charts import ChartError
     from ..cli import UserError
 
     if Path(args.output).suffix.lower() != ".docx":
@@ -151,7 +151,7 @@ def cmd_bulletin(args):
 
 def _check_bulletin_texts(b, args):
     from ..core.scheme import UNIT_KEY
-    from ..sheet_text import check_sheet_name, check_text, check_texts
+    from gridxl.io.sheet_text import check_sheet_name, check_text, check_texts
 
     for option in ("title", "issuer", "area", "to", "purpose", "source"):
         check_text(getattr(args, option, None), f"--{option}")

@@ -7,9 +7,9 @@ from pathlib import Path
 from ..i18n import _
 from ..cli import UserError
 from ..core import get_scheme
-from ..inputs import InputError, read_table
-from ..history import check_period
-from ..outputs import OutputError, refuse_existing, refuse_overwrite, write_table
+from gridxl.io.inputs import InputError, read_table
+from gridxl.reports.history import check_period
+from gridxl.io.outputs import OutputError, refuse_existing, refuse_overwrite, write_table
 from ..progress import LARGE_ROWS, Stages, large_file, wanted
 
 TEMPLATE_STAGES = ["布局", "写入工作簿", "计算公式", "写入计算结果"]
@@ -69,16 +69,16 @@ def register(sub):
 
 
 def _user_errors():
-    from ..excel.check import CheckError
-    from ..excel.export_guard import ExportRefused
-    from ..excel.recalc import RecalcError
-    from ..excel.template import TemplateError
+    from gridxl.workbook.check import CheckError
+    from gridxl.workbook.export_guard import ExportRefused
+    from gridxl.engine.recalc import RecalcError
+    from gridxl.workbook.template import TemplateError
     return (TemplateError, RecalcError, CheckError, OutputError, ExportRefused)
 
 
 def cmd_template(args):
     from ..authoring.mapping import read_mapped_table
-    from ..excel.template import build_template, read_unit_names
+    from gridxl.workbook.template import build_template, read_unit_names
 
     if args.refresh:
         return _refresh(args)
@@ -121,7 +121,7 @@ def cmd_template(args):
 
 
 def _refresh(args):
-    from ..excel.refresh import refresh_template
+    from gridxl.workbook.refresh import refresh_template
 
     if args.data or args.subunits or args.units or args.rows or args.subunit_rows:
         raise UserError("--refresh takes its units and inputs from the filled template; leave out "
@@ -140,8 +140,8 @@ def _refresh(args):
 
 
 def cmd_recalc(args):
-    from ..excel.export_guard import checked_for_export, is_template, mark_problems, refusal
-    from ..excel.recalc import recalculate, scores_table, write_recalculated
+    from gridxl.workbook.export_guard import checked_for_export, is_template, mark_problems, refusal
+    from gridxl.engine.recalc import recalculate, scores_table, write_recalculated
 
     try:
         refuse_overwrite(args.output, [args.file])
@@ -173,7 +173,7 @@ def cmd_recalc(args):
             write_recalculated(result, args.output)
             if table is not None:
                 bar("导出得分")
-                from ..excel.template import read_layout, scheme_of
+                from gridxl.workbook.template import read_layout, scheme_of
                 from ..reports.labels import labelled, wants_labels
                 if wants_labels(args.export, args.keys, args.labels):
                     table = labelled(table, scheme_of(read_layout(result.package)))
@@ -190,7 +190,7 @@ def cmd_recalc(args):
 
 
 def cmd_check(args):
-    from ..excel.check import check_workbook
+    from gridxl.workbook.check import check_workbook
 
     try:
         with Stages("检查", ["检查工作簿"], wanted(large_file(args.file))) as bar:

@@ -2,7 +2,7 @@
 
 ``score_frame(scheme, frame)`` is the one entry point the CLI, the UDFs, the
 bulletin and the tests share.  The input frame has a ``unit`` column and one
-column per field key; values are already numbers (see ``gridxl.inputs`` for
+column per field key; values are already numbers (see ``gridxl.io.inputs`` for
 turning a clerk's file into such a frame, with errors naming cell and field).
 """
 from __future__ import annotations

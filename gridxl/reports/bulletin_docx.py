@@ -16,9 +16,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ..bulletin import Bulletin, ranking_rows
+from gridxl.reports.bulletin import Bulletin, ranking_rows
 from ..core.scheme import UNIT_KEY
-from ..outputs import atomic_path
+from gridxl.io.outputs import atomic_path
 from .bulletin_text import BulletinForm, bulletin_blocks, default_title, draft_notice
 
 LATIN_FONT = "Times New Roman"
@@ -289,8 +289,8 @@ def write_docx(b: Bulletin, path: str | Path, form: BulletinForm | None = None, 
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    from ..charts import bar_chart_png
-    from ..outputs import refuse_overwrite
+    from gridxl.reports.charts import bar_chart_png
+    from gridxl.io.outputs import refuse_overwrite
 
     form = form or BulletinForm()
     path = Path(path)

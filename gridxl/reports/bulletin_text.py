@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bulletin import RANKING_NOTE, Bulletin, _chinese_number, scored_as_extra
+from gridxl.reports.bulletin import RANKING_NOTE, Bulletin, _chinese_number, scored_as_extra
 from ..core.excel_math import format_number
 from ..core.scheme import UNIT_KEY
-from ..history import period_text
-from ..sources import decode_text
+from gridxl.reports.history import period_text
+from gridxl.io.sources import decode_text
 from .problems import draft_problems, numbered
 
 REQUIREMENTS_PLACEHOLDER = "【请在此填写工作要求（可用 --requirements 文件提供，每段一条）】"
@@ -58,7 +58,7 @@ def chinese_date(day: _dt.date) -> str:
 def read_requirements(path: str | Path) -> list[str]:
     """三、工作要求 from a UTF-8 (or GB18030) text file: one paragraph per non-blank line."""
     from ..i18n import _
-    from ..inputs import InputError
+    from gridxl.io.inputs import InputError
     path = Path(path)
     try:
         raw = path.read_bytes()[:REQUIREMENTS_LIMIT * 4 + 1]

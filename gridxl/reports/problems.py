@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bulletin import Bulletin, scored_as_extra
+from gridxl.reports.bulletin import Bulletin, scored_as_extra
 from ..core.excel_math import excel_round, format_number
 from ..core.scheme import UNIT_KEY
 

@@ -28,7 +28,7 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
-from .core.scheme import FIELD_TYPES, FieldSpec
+from gridxl.core.scheme import FIELD_TYPES, FieldSpec
 
 # Patterns are written with literal characters (no \\s, \\d or \\u escapes) so pandas runs them in
 # pyarrow's RE2 engine instead of falling back to Python's re, cell by cell.

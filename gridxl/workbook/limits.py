@@ -5,7 +5,7 @@ The goal (issue 10): any input under 10 MB is handled in under 1 GB and 60 s, or
 =========================  ==============  ===============================================
 what                       limit           why
 =========================  ==============  ===============================================
-bytes, all parts           200 MiB         :mod:`gridxl.xlsx_safety` (zip bombs, ratio 200x)
+bytes, all parts           200 MiB         :mod:`gridxl.io.xlsx_safety` (zip bombs, ratio 200x)
 sheet XML, one sheet       120 MiB         read whole by the cell reader
 cells with a value or      800,000         under 1 GB even when every cell is distinct text
 formula, whole workbook                    (a 10,000-unit template holds about 530,000)
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .cached_values import Package, col_letters
+from gridxl.workbook.cached_values import Package, col_letters
 
 MAX_SHEET_BYTES = 120 * 2**20
 MAX_CELLS = 800_000
@@ -108,7 +108,7 @@ def layout_number(pkg, row: int, col: int, value, meta: str = "_gridxl") -> int:
 
 def layout_column(pkg, row: int, value, meta: str = "_gridxl") -> int:
     """A column (letters) recorded in the layout sheet, or a LimitError naming its cell."""
-    from .cached_values import col_number
+    from gridxl.workbook.cached_values import col_number
     text = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z]{1,3}", text) or col_number(text) > MAX_COL:
         raise _damaged(pkg, meta, f"B{row}", f"expected a column such as C, got {value!r}")

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .core.excel_math import format_number
+from gridxl.core.excel_math import format_number
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
              "Microsoft YaHei", "SimHei", "SimSun", "DengXian", "PingFang SC", "Hiragino Sans GB",

@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core.excel_math import excel_round, format_number
-from .core.expr import BinOp, Env, Expr, Field, Measure, Score
-from .core.scheme import UNIT_KEY, Indicator, Scheme
-from .core.scoring import ScoreResult, field_env, score_frame
-from .history import period_text, rank_movement
+from gridxl.core.excel_math import excel_round, format_number
+from gridxl.core.expr import BinOp, Env, Expr, Field, Measure, Score
+from gridxl.core.scheme import UNIT_KEY, Indicator, Scheme
+from gridxl.core.scoring import ScoreResult, field_env, score_frame
+from gridxl.reports.history import period_text, rank_movement
 
 SCALE_PREFIX = {10000.0: "万", 1000.0: "千", 100.0: "百"}
 RANKING_NOTE = "排名按总分从高到低排列，总分相同的并列同一名次，其后名次顺延。"
@@ -289,7 +289,7 @@ def build_bulletin(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame |
                    period: str | None = None, previous: pd.DataFrame | None = None,
                    previous_period: str | None = None, figure_digits: int = 1, area: str = "全区") -> Bulletin:
     """Score ``frame`` and gather what the bulletin prints.  ``previous`` is an earlier period's
-    result table (unit, rank …, as stored by gridxl.history) for rank movement."""
+    result table (unit, rank …, as stored by gridxl.reports.history) for rank movement."""
     result = score_frame(scheme, frame, subunits)
     table = result.table
     order = np.lexsort((np.arange(len(table)), table["rank"].to_numpy(dtype=float)))

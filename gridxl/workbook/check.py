@@ -28,15 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.expr import Env, Field
-from ..core.scheme import FIELD_TYPES, FieldSpec, Scheme
-from ..core.shares import rate_divisions
-from ..inputs import parse_number
-from .cached_values import ExcelError, Package, PackageError, cell_name
-from .formula_meaning import same_formula
-from .rows import RowMap, input_rows, retarget, row_findings
-from .recalc import Unsupported, translate
-from .template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
+from gridxl.core.expr import Env, Field
+from gridxl.core.scheme import FIELD_TYPES, FieldSpec, Scheme
+from gridxl.core.shares import rate_divisions
+from gridxl.io.inputs import parse_number
+from gridxl.workbook.cached_values import ExcelError, Package, PackageError, cell_name
+from gridxl.workbook.formula_meaning import same_formula
+from gridxl.workbook.rows import RowMap, input_rows, retarget, row_findings
+from gridxl.engine.recalc import Unsupported, translate
+from gridxl.workbook.template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
 
 
 class CheckError(ValueError):
@@ -129,7 +129,7 @@ def input_problem(spec: FieldSpec, value) -> str | None:
 
 
 def _validity_tree(spec: FieldSpec):
-    from ..core.validity import invalid_value
+    from gridxl.core.validity import invalid_value
     return invalid_value(spec, Field(spec.key))
 
 
@@ -182,8 +182,8 @@ class _Reader:
 
 def check_workbook(path: str | Path, scheme: str | None = None, units: str | Path | list | None = None) -> CheckResult:
     path = Path(path)
-    from .limits import LimitError, check_sheet_bounds, check_workbook_size
-    from .links import LinkError, refuse_outside_references
+    from gridxl.workbook.limits import LimitError, check_sheet_bounds, check_workbook_size
+    from gridxl.workbook.links import LinkError, refuse_outside_references
     try:
         pkg = Package(path)
         check_workbook_size(pkg)

@@ -2,7 +2,7 @@
 
 Columns may be headed by field key (``gw_total``), by Chinese label (网格员总数)
 or by label with unit (网格员总数（人）).  The file is read by
-:mod:`gridxl.sources` and every column is judged at once by :mod:`gridxl.values`
+:mod:`gridxl.io.sources` and every column is judged at once by :mod:`gridxl.io.values`
 (normalisations and refusals are listed there and in the README's bad-input
 table).  Beyond single cells this module refuses what only a whole table shows:
 a numerator above its denominator (300 qualified of 30 workers, the relation in
@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core.expr import Env, Field
-from .core.scheme import FIELD_TYPES, SUBUNIT_KEY, UNIT_KEY, FieldSpec, Scheme
-from .core.shares import rate_divisions
-from .errors import MAX_ERRORS_SHOWN, InputError, Problems
-from .sources import Table, Where, column_letter, read_grid, read_source
-from .values import (BLANK, OK, cell_texts, expected_text, is_blank, name_column, number_column, parse_number,
+from gridxl.core.expr import Env, Field
+from gridxl.core.scheme import FIELD_TYPES, SUBUNIT_KEY, UNIT_KEY, FieldSpec, Scheme
+from gridxl.core.shares import rate_divisions
+from gridxl.io.errors import MAX_ERRORS_SHOWN, InputError, Problems
+from gridxl.io.sources import Table, Where, column_letter, read_grid, read_source
+from gridxl.io.values import (BLANK, OK, cell_texts, expected_text, is_blank, name_column, number_column, parse_number,
                      shown)
 
 UNIT_HEADERS = ("unit", "单位", "名称", "单位名称", "乡镇", "乡镇（办）", "乡镇（街道）", "镇街", "村（社区）",
@@ -290,7 +290,7 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
     supplied = frozenset(scheme.ballots.fields.values()) if ballots else frozenset()
     frame = read_table(path, scheme, sheet=sheet, supplied=supplied)
     if ballots:
-        from .core.ballots import empty_types, merge_into, tally
+        from gridxl.core.ballots import empty_types, merge_into, tally
         result = tally(scheme.ballots, read_ballots(ballots, list(scheme.ballots.fields)))
         if result.void:
             print(f"void ballots (every mark full): {', '.join(result.void)}", file=sys.stderr)

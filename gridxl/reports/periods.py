@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .i18n import _
-from .inputs import InputError
+from gridxl.i18n import _
+from gridxl.io.inputs import InputError
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")

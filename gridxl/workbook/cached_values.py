@@ -6,7 +6,7 @@ cannot store the value a formula computed, so viewers that do not calculate
 here work on the package itself:
 
 * :class:`Package` opens an xlsx (after the container checks of
-  ``gridxl.xlsx_safety``) and reads each sheet's cells — constants, formulas
+  ``gridxl.io.xlsx_safety``) and reads each sheet's cells — constants, formulas
   (shared formulas included, as Excel saves them) and cached values — with
   lxml (:mod:`.xml_parts`), so indented XML, namespace prefixes, inline
   strings and cells without ``r=`` read like Excel's own files.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import xml_parts
+from gridxl.workbook import xml_parts
 
 EMPTY, NUM, STR, BOOL, ERR = 0, 1, 2, 3, 4
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
@@ -147,7 +147,7 @@ class Package:
 
     def __init__(self, path: str | Path, formula_values: bool = True):
         """``formula_values=False``: skip the cached values of formula cells (a recalculation ignores them)."""
-        from ..xlsx_safety import check_container
+        from gridxl.io.xlsx_safety import check_container
 
         self.path = Path(path)
         self.formula_values = formula_values
@@ -327,7 +327,7 @@ def write_cached_values(source: str | Path, output: str | Path, values: dict[str
     """Copy the package ``source`` to ``output`` with ``values[sheet][(row, col)]`` cached in its formula cells.
 
     ``output`` must not be ``source`` (write to a temporary file and rename, as
-    ``gridxl.outputs.atomic_path`` does).
+    ``gridxl.io.outputs.atomic_path`` does).
     """
     pkg = Package(source)
     try:

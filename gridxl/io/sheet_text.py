@@ -19,7 +19,7 @@ import weakref
 
 _RECORDED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
-from .core.scheme_checks import CONTROL, SHEET_FORBIDDEN  # one rule for scheme files and options
+from gridxl.core.scheme_checks import CONTROL, SHEET_FORBIDDEN  # one rule for scheme files and options
 
 SHEET_MAX = 31
 TEXT_MAX = 32767  # characters in one Excel cell

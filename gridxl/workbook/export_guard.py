@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cached_values import Package, PackageError
-from .check import CheckResult, Problem, check_workbook
-from .template import INPUT, plan_of, read_layout, scheme_of
+from gridxl.workbook.cached_values import Package, PackageError
+from gridxl.workbook.check import CheckResult, Problem, check_workbook
+from gridxl.workbook.template import INPUT, plan_of, read_layout, scheme_of
 
 MAX_LISTED = 20
 PROBLEMS_COLUMN = "problems"

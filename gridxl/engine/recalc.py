@@ -17,7 +17,7 @@ Two engines:
   tolerance, text greater than numbers, empty cells as 0 or "", errors that
   propagate, booleans ignored in ranges.  Functions the engine does not know
   are called cell by cell through the ``formulas`` package (the GRID_* UDFs
-  registered by ``gridxl.excel.formulas_udfs`` arrive that way).
+  registered by ``gridxl.engine.formulas_udfs`` arrive that way).
 * **formulas** (the fallback): ``formulas.ExcelModel`` over the whole
   workbook, for what the fast path does not read (array formulas over
   several cells, whole-column references, defined names, circular groups).
@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.excel_math import excel_round, excel_rounddown, excel_roundup
-from .cached_values import (BOOL, EMPTY, ERR, NUM, STR, ExcelError, Package, PackageError, col_letters, col_number,
+from gridxl.core.excel_math import excel_round, excel_rounddown, excel_roundup
+from gridxl.workbook.cached_values import (BOOL, EMPTY, ERR, NUM, STR, ExcelError, Package, PackageError, col_letters, col_number,
                             decode, write_cached_values)
 
 APPROX = 1.0 / (16777216.0 * 16777216.0)  # LibreOffice's rtl::math::approxEqual tolerance (2^-48)
@@ -1929,11 +1929,11 @@ def register_excel_functions():
 
 
 def register_udfs() -> bool:
-    """GRID_* functions from gridxl.excel.formulas_udfs (once), when that module is installed."""
+    """GRID_* functions from gridxl.engine.formulas_udfs (once), when that module is installed."""
     global _UDFS
     if _UDFS is None:
         try:
-            from .formulas_udfs import register_grid_functions
+            from gridxl.engine.formulas_udfs import register_grid_functions
         except ImportError:
             _UDFS = False
         else:
@@ -1954,7 +1954,7 @@ def excelmodel_values(pkg: Package) -> dict[str, dict[tuple[int, int], object]]:
     register_udfs()
     wanted = {s: set(pkg.cells(s).formulas) for s in pkg.sheet_names}
     names = {s.upper(): s for s in pkg.sheet_names}
-    from ..progress import formulas_bar, large_file, wanted as bar_wanted
+    from gridxl.progress import formulas_bar, large_file, wanted as bar_wanted
     with formulas_bar(bar_wanted(large_file(pkg.path))):  # its own bar, through gridxl's terminal-only switch
         model = formulas.ExcelModel().loads(str(pkg.path)).finish()
         solution = model.calculate()
@@ -2032,8 +2032,8 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
     """Compute every formula of the workbook at ``path`` (nothing is written)."""
     path = Path(path)
     start = time.perf_counter()
-    from .limits import LimitError, check_fallback_box, check_sheet_bounds, check_workbook_size
-    from .links import LinkError, refuse_outside_references
+    from gridxl.workbook.limits import LimitError, check_fallback_box, check_sheet_bounds, check_workbook_size
+    from gridxl.workbook.links import LinkError, refuse_outside_references
     try:
         pkg = Package(path, formula_values=False)
         check_workbook_size(pkg)
@@ -2072,7 +2072,7 @@ def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
 
 def write_recalculated(result: Recalculated, output: str | Path, fixed_time: bool = False):
     """The workbook with the computed values cached in its formula cells (written atomically)."""
-    from ..outputs import atomic_path, refuse_overwrite
+    from gridxl.io.outputs import atomic_path, refuse_overwrite
 
     refuse_overwrite(output, [result.path])
     with atomic_path(output) as tmp:
@@ -2089,9 +2089,9 @@ def scores_table(result: Recalculated):
     """
     import pandas as pd
 
-    from ..core.scoring import integer_columns
+    from gridxl.core.scoring import integer_columns
 
-    from .template import SCORE, read_layout
+    from gridxl.workbook.template import SCORE, read_layout
 
     layout = read_layout(result.package)
     if layout is None:

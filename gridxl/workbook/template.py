@@ -34,18 +34,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__
-from ..core.excel_math import format_number
-from ..core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
-from ..core.ranks import DENSE_RANK, DENSE_RANK_PLAIN
-from ..core.validity import INVALID, any_invalid, invalid_value
-from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
-from .cached_values import Package, col_letters
-from .clerk_text import clerk_text, condition_text
-from .limits import LimitError, check_layout_bounds, layout_column, layout_number
-from .print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
-from .recalc import quote_sheet
-from ..sheet_text import formula_cell, seal_text
+from gridxl import __version__
+from gridxl.core.excel_math import format_number
+from gridxl.core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
+from gridxl.core.ranks import DENSE_RANK, DENSE_RANK_PLAIN
+from gridxl.core.validity import INVALID, any_invalid, invalid_value
+from gridxl.core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
+from gridxl.workbook.cached_values import Package, col_letters
+from gridxl.workbook.clerk_text import clerk_text, condition_text
+from gridxl.workbook.limits import LimitError, check_layout_bounds, layout_column, layout_number
+from gridxl.workbook.print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
+from gridxl.engine.recalc import quote_sheet
+from gridxl.io.sheet_text import formula_cell, seal_text
 
 FIRST_ROW = 5
 HEADER_ROWS = 4
@@ -133,7 +133,7 @@ def period_text(period: str | None, scheme: Scheme) -> str:
     if not period:
         return {"monthly": "____年__月", "quarterly": "____年第__季度", "annual": "____年度",
                 "yearly": "____年度", "half-yearly": "____年__半年"}.get(scheme.period, "________")
-    from ..history import period_text as named
+    from gridxl.reports.history import period_text as named
     return named(unicodedata.normalize("NFKC", str(period)).strip())
 
 
@@ -672,7 +672,7 @@ def meta_rows(plan: Plan, units: list[str] | None) -> list[list]:
 
 
 def _is_builtin(scheme: Scheme) -> bool:
-    from ..core.catalog import builtin_paths
+    from gridxl.core.catalog import builtin_paths
     p = builtin_paths().get(scheme.id)
     return p is not None and Path(scheme.path).resolve() == p.resolve()
 
@@ -740,7 +740,7 @@ def _read_layout(pkg: Package) -> Layout | None:
 
 def read_unit_names(path: str | Path) -> list[str]:
     """Unit names from a .txt (one per line) or the unit column of a .csv/.xlsx (else its first column)."""
-    from .. import inputs
+    from gridxl.io import inputs
 
     p = Path(path)
     if p.suffix.lower() == ".txt":
@@ -773,7 +773,7 @@ def read_unit_names(path: str | Path) -> list[str]:
 
 def scheme_of(layout: Layout, override: str | None = None) -> Scheme:
     """The scheme a template was made with (a built-in by id, or the recorded file), or ``override``."""
-    from ..core.catalog import get_scheme
+    from gridxl.core.catalog import get_scheme
     if override:
         return get_scheme(override)
     recorded = Path(layout.scheme_file) if layout.scheme_file else None
@@ -1122,7 +1122,7 @@ def workbook(plan: Plan, units: list[str] | None = None, data=None, subunits=Non
     prefill = _column_values(data, keys, specs) if data is not None else {}
     if units and UNIT_KEY not in prefill:
         prefill[UNIT_KEY] = list(units)
-    from .input_marks import mark_invalid_inputs
+    from gridxl.workbook.input_marks import mark_invalid_inputs
 
     _write_table(ws := wb.create_sheet(INPUT), plan.input, prefill)
     mark_invalid_inputs(ws, plan, plan.input)
@@ -1151,13 +1151,13 @@ def build_template(scheme: Scheme, output: str | Path, *, formulas: str = "nativ
                    period: str | None = None, inputs=(), progress: Callable[[str], None] | None = None) -> Plan:
     """Write the template of ``scheme`` to ``output`` (atomically; never over one of ``inputs``).
 
-    ``data``/``subunits``: frames from :func:`gridxl.inputs.read_table` to prefill the inputs;
+    ``data``/``subunits``: frames from :func:`gridxl.io.inputs.read_table` to prefill the inputs;
     ``units``: unit names for blank rows; ``rows``: how many unit rows (default: the units, or 30);
     ``progress``: called with the name of each stage as it starts (gridxl.progress.Stages).
     """
-    from ..outputs import refuse_overwrite
+    from gridxl.io.outputs import refuse_overwrite
 
-    from ..sheet_text import check_frame_texts, check_text, check_texts
+    from gridxl.io.sheet_text import check_frame_texts, check_text, check_texts
 
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
@@ -1199,9 +1199,9 @@ def save_workbook(wb, output: Path, step=None):
     """Save the openpyxl workbook of a template with its formulas' values cached (atomically)."""
     import os
 
-    from ..outputs import atomic_path, new_temp_file
-    from .cached_values import write_cached_values
-    from .recalc import recalculate
+    from gridxl.io.outputs import atomic_path, new_temp_file
+    from gridxl.workbook.cached_values import write_cached_values
+    from gridxl.engine.recalc import recalculate
 
     step = step or (lambda stage: None)
     with atomic_path(output) as tmp:
@@ -1223,9 +1223,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "workbook_templa
 def write_builtin_templates(folder: str | Path = TEMPLATES_DIR) -> list[Path]:
     """The blank template of every built-in scheme, as committed in workbook_templates/.
 
-    ``python -c "from gridxl.excel.template import write_builtin_templates as w; w()"`` refreshes them.
+    ``python -c "from gridxl.workbook.template import write_builtin_templates as w; w()"`` refreshes them.
     """
-    from ..core.catalog import builtin_schemes
+    from gridxl.core.catalog import builtin_schemes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

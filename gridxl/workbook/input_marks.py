@@ -7,8 +7,8 @@ and the parity with the core are untouched; Excel, WPS, LibreOffice and Gnumeric
 """
 from __future__ import annotations
 
-from ..core.expr import Field
-from ..core.validity import invalid_value, numerator_above
+from gridxl.core.expr import Field
+from gridxl.core.validity import invalid_value, numerator_above
 
 FILL, TEXT = "FFC7CE", "9C0006"  # Excel's own "light red fill with dark red text"
 
@@ -18,7 +18,7 @@ def mark_invalid_inputs(ws, plan, sheet) -> int:
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Font, PatternFill
 
-    from ..core.shares import rate_divisions
+    from gridxl.core.shares import rate_divisions
 
     level = "unit" if sheet is plan.input else "subunit"
     first, last = sheet.first, sheet.last

@@ -3,10 +3,10 @@
 * CSV: the encoding is decided once for the whole file (UTF-8, with or without a
   BOM, else GB18030); the header row is found among the first lines; the body is
   parsed by pyarrow's CSV reader, which types clean number columns in C++ and
-  leaves every other column as text for :mod:`gridxl.values` to judge.  TRUE/FALSE
+  leaves every other column as text for :mod:`gridxl.io.values` to judge.  TRUE/FALSE
   and dates are never guessed: they stay text.  A table pyarrow cannot parse
   (ragged rows) is read again by pandas, which pads short rows.
-* xlsx/xlsm: the container is checked first (:mod:`gridxl.xlsx_safety`: zip bombs,
+* xlsx/xlsm: the container is checked first (:mod:`gridxl.io.xlsx_safety`: zip bombs,
   DTDs, damaged parts), then python-calamine reads the cell values (never
   macros, never formulas: the cached values only).  Empty cells that only carry
   formatting do not count towards the size of a sheet.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from gridxl.io.errors import InputError
 
 MAX_CSV_BYTES = 1 << 30          # 1 GiB of text
 MAX_CSV_ROWS = 5_000_000
@@ -177,7 +177,7 @@ def read_csv_table(path: Path, wanted: set[str], normalise) -> Table:
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
     import python_calamine
 
-    from .xlsx_safety import check_container
+    from gridxl.io.xlsx_safety import check_container
 
     check_container(path)
     try:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.scheme import SUBUNIT_KEY, UNIT_KEY, Scheme
-from .cached_values import Package, PackageError, cell_name
-from .template import INPUT, Layout, Plan, TemplateError, read_layout, save_workbook, scheme_of, workbook
+from gridxl.core.scheme import SUBUNIT_KEY, UNIT_KEY, Scheme
+from gridxl.workbook.cached_values import Package, PackageError, cell_name
+from gridxl.workbook.template import INPUT, Layout, Plan, TemplateError, read_layout, save_workbook, scheme_of, workbook
 
 
 def refresh_template(filled: str | Path, output: str | Path, scheme: str | None = None,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .recalc import Unsupported, quote_sheet, tokenize
+from gridxl.engine.recalc import Unsupported, quote_sheet, tokenize
 
 
 @dataclass

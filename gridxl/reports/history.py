@@ -30,23 +30,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core.excel_math import excel_round, format_number
-from .core.scheme import UNIT_KEY, Scheme
-from .core.scheme_checks import NAME as _NAME, check_name  # period names: the rule of scheme ids
-from .core.scoring import competition_rank
-from .inputs import InputError
-from .outputs import FORMULA_STARTS, OutputError, atomic_path, write_table
+from gridxl.core.excel_math import excel_round, format_number
+from gridxl.core.scheme import UNIT_KEY, Scheme
+from gridxl.core.scheme_checks import NAME as _NAME, check_name  # period names: the rule of scheme ids
+from gridxl.core.scoring import competition_rank
+from gridxl.io.inputs import InputError
+from gridxl.io.outputs import FORMULA_STARTS, OutputError, atomic_path, write_table
 
 # -- periods -------------------------------------------------------------------
-from .periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
-from .periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
+from gridxl.reports.periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
+from gridxl.reports.periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
 
 PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022 or 2022-年终"
 
 
 def check_period(name: str, what: str = "--period", scheme: Scheme | None = None) -> str:
     """The period name if it can name a store file and is one of the period forms (the scheme's, when
-    given: see :mod:`gridxl.periods`); an InputError naming ``what`` otherwise.
+    given: see :mod:`gridxl.reports.periods`); an InputError naming ``what`` otherwise.
 
     The same character rule as scheme ids (:func:`gridxl.core.scheme_checks.check_name`): no path.
     """
@@ -182,7 +182,7 @@ class ResultStore:
 
 
 def _unguard(value):
-    """Undo the CSV formula guard of gridxl.outputs (a leading ' before = + - @)."""
+    """Undo the CSV formula guard of gridxl.io.outputs (a leading ' before = + - @)."""
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
@@ -471,7 +471,7 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
     from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
 
-    from .sheet_text import check_texts, seal_text
+    from gridxl.io.sheet_text import check_texts, seal_text
 
     def sheet(wb, title, frame: pd.DataFrame, index_name: str):
         ws = wb.create_sheet(title)

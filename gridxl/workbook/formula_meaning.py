@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from .recalc import Unsupported, _function_name, normalise_formula, parse_formula, tokenize
+from gridxl.engine.recalc import Unsupported, _function_name, normalise_formula, parse_formula, tokenize
 
 # Functions that are one function under two names (the newer name is what Excel 2010+ saves).
 SAME_FUNCTION = {"RANK.EQ": "RANK", "STDEV.S": "STDEV", "VAR.S": "VAR", "MODE.SNGL": "MODE",
