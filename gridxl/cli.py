@@ -15,12 +15,9 @@ import sys
 from . import __version__
 from . import commands as commands_pkg
 from .i18n import _, set_language
+from .io.errors import UserError  # noqa: F401  (re-exported: gridxl.cli.UserError)
 
 EXIT_USAGE = 2
-
-
-class UserError(Exception):
-    """A problem the user can fix (bad file, bad value); printed without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,9 @@ from ..core.scoring import integer_columns
 from ..core.excel_math import format_number
 from ..core.lint import lint
 from ..authoring.mapping import read_mapped_inputs
+from gridxl.io.errors import UserError
 from gridxl.io.outputs import refuse_existing, refuse_overwrite, write_table
+from gridxl.io.xlsx_safety import is_gridxl_template
 
 
 def register(sub):
@@ -151,10 +153,9 @@ def cmd_lint(args):
 
 def _checked_template(args):
     """A filled gridxl template is checked before it is scored (see gridxl.workbook.export_guard)."""
-    from gridxl.workbook.export_guard import ExportRefused, checked_for_export, is_template
-    if args.sheet or not is_template(args.input):
+    from gridxl.workbook.export_guard import ExportRefused, checked_for_export
+    if args.sheet or not is_gridxl_template(args.input):
         return None
-    from ..cli import UserError
     from gridxl.workbook.check import CheckError
     try:
         return checked_for_export(args.input, force=args.force, scheme=args.scheme)

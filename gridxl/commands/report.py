@@ -10,6 +10,7 @@ from gridxl.reports import history as h
 from ..core import get_scheme, score_frame
 from ..authoring.mapping import read_mapped_inputs
 from gridxl.reports.history import ResultStore, check_period
+from gridxl.io.errors import UserError
 from gridxl.io.inputs import InputError, read_scheme_inputs
 from gridxl.io.outputs import OutputError, refuse_existing, refuse_overwrite
 from ..progress import Stages, large_file, wanted
@@ -91,7 +92,6 @@ def cmd_bulletin(args):
     from ..reports.bulletin_text import BulletinForm, read_requirements
     from ..reports.bulletin_xlsx import write_xlsx
     from gridxl.reports.charts import ChartError
-    from ..cli import UserError
 
     if Path(args.output).suffix.lower() != ".docx":
         raise OutputError(f"{args.output}: the bulletin is a Word file; give a name ending in .docx")

@@ -5,11 +5,12 @@ import sys
 from pathlib import Path
 
 from ..i18n import _
-from ..cli import UserError
+from ..io.errors import UserError
 from ..core import get_scheme
 from gridxl.io.inputs import InputError, read_table
 from gridxl.reports.history import check_period
 from gridxl.io.outputs import OutputError, refuse_existing, refuse_overwrite, write_table
+from gridxl.io.xlsx_safety import is_gridxl_template
 from ..progress import LARGE_ROWS, Stages, large_file, wanted
 
 TEMPLATE_STAGES = ["布局", "写入工作簿", "计算公式", "写入计算结果"]
@@ -140,7 +141,7 @@ def _refresh(args):
 
 
 def cmd_recalc(args):
-    from gridxl.workbook.export_guard import checked_for_export, is_template, mark_problems, refusal
+    from gridxl.workbook.export_guard import checked_for_export, mark_problems, refusal
     from gridxl.engine.recalc import recalculate, scores_table, write_recalculated
 
     try:
@@ -160,7 +161,7 @@ def cmd_recalc(args):
                     wanted(large_file(args.file))) as bar:
             bar("计算公式")
             result = recalculate(args.file, engine=args.engine)
-            if result.formula_cells == 0 and is_template(args.file):
+            if result.formula_cells == 0 and is_gridxl_template(args.file):
                 raise UserError(_("{file}: a gridxl template with no formula cell left: every score cell was "
                                   "deleted or typed over; nothing was recalculated (see `gridxl check {file}`)")
                                 .format(file=args.file))

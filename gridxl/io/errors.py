@@ -4,6 +4,10 @@ from __future__ import annotations
 MAX_ERRORS_SHOWN = 20
 
 
+class UserError(Exception):
+    """A problem the user can fix (bad file, bad value); printed without a traceback."""
+
+
 class InputError(ValueError):
     """A clerk's file cannot be read as scheme inputs; lists the bad cells (the first 20, then a count)."""
 

@@ -20,6 +20,9 @@ from typing import Iterable
 
 import pandas as pd
 
+from gridxl.io.sheet_text import check_frame_texts, check_texts
+from gridxl.io.xlsx_safety import is_gridxl_template
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,8 +43,7 @@ def refuse_existing(output: str | Path | None, force: bool = False):
     template, which may hold a month of typing (``gridxl template --refresh`` rebuilds one keeping it)."""
     if output is None or not Path(output).exists() or Path(output).is_dir():
         return
-    from gridxl.workbook.export_guard import is_template
-    if is_template(output):
+    if is_gridxl_template(output):
         raise OutputError(f"{output}: already exists and is a gridxl template, which may hold typed inputs; "
                           f"gridxl never writes over one — choose another name (to rebuild it keeping its "
                           f"inputs: gridxl template --refresh {output} -o NEW.xlsx)")
@@ -140,7 +142,6 @@ def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", 
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(f"{output}: expected a .csv or .xlsx output name")
     if suffix == ".xlsx":
-        from gridxl.io.sheet_text import check_frame_texts, check_texts
         check_texts([str(c) for c in frame.columns], f"{output}: column name")
         check_frame_texts(frame, str(output))
     with atomic_path(output) as tmp:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from lxml import etree
+
 from gridxl.io.errors import InputError
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all parts together
@@ -58,3 +60,28 @@ def load_workbook_safely(path: str | Path, **kwargs):
         raise
     except Exception as exc:  # openpyxl raises many types for malformed parts
         raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+
+
+TEMPLATE_SHEET = "_gridxl"  # the hidden layout sheet every gridxl template carries
+
+
+def is_gridxl_template(path: str | Path) -> bool:
+    """True for an .xlsx holding gridxl's hidden layout sheet: a template, which may hold a month of typing.
+
+    Read from the workbook part alone (no sheet is parsed), so guarding an output path stays cheap; a file
+    that is not a readable workbook is not a template.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size > 10 * 2**20:
+                return False
+            data = zf.read(info)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        root = etree.fromstring(data, parser)
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+        return False
+    return any(el.get("name") == TEMPLATE_SHEET for el in root.iter("{*}sheet"))

@@ -38,15 +38,15 @@ from gridxl.io.inputs import InputError
 from gridxl.io.outputs import FORMULA_STARTS, OutputError, atomic_path, write_table
 
 # -- periods -------------------------------------------------------------------
-from gridxl.reports.periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
-from gridxl.reports.periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
+from gridxl.io.periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
+from gridxl.io.periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
 
 PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022 or 2022-年终"
 
 
 def check_period(name: str, what: str = "--period", scheme: Scheme | None = None) -> str:
     """The period name if it can name a store file and is one of the period forms (the scheme's, when
-    given: see :mod:`gridxl.reports.periods`); an InputError naming ``what`` otherwise.
+    given: see :mod:`gridxl.io.periods`); an InputError naming ``what`` otherwise.
 
     The same character rule as scheme ids (:func:`gridxl.core.scheme_checks.check_name`): no path.
     """

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, Scheme
+from ..i18n import _
+from ..io.errors import UserError
 
 FIXED = {"rank": "名次", "rank_dense": "中国式排名", "grade": "等次", "stars": "星级", TOTAL_KEY: "总分"}
 
@@ -48,8 +50,6 @@ def labelled(table, scheme: Scheme):
 def wants_labels(path: str | Path, keys: bool = False, labels: bool = False) -> bool:
     """Labels for .xlsx unless --keys; for .csv only with --labels."""
     if keys and labels:
-        from ..cli import UserError
-        from ..i18n import _
         raise UserError(_("give either --keys or --labels, not both"))
     if Path(path).suffix.lower() == ".xlsx":
         return not keys
@@ -57,7 +57,6 @@ def wants_labels(path: str | Path, keys: bool = False, labels: bool = False) -> 
 
 
 def add_options(parser, what: str = "-o"):
-    from ..i18n import _
     parser.add_argument("--keys", action="store_true", help=_(
         "{what} .xlsx: machine keys as headers (events_per_10k …) instead of the Chinese labels").format(what=what))
     parser.add_argument("--labels", action="store_true", help=_(

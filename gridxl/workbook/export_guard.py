@@ -23,18 +23,6 @@ class ExportRefused(ValueError):
     """The template has problems; nothing was exported."""
 
 
-def is_template(path: str | Path) -> bool:
-    """True for an .xlsx made by `gridxl template` (it has the hidden _gridxl sheet)."""
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx" or not path.is_file():
-        return False
-    try:
-        with Package(path) as pkg:
-            return read_layout(pkg) is not None
-    except (PackageError, ValueError):
-        return False
-
-
 def checked_for_export(path: str | Path, force: bool = False, scheme: str | None = None) -> CheckResult:
     result = check_workbook(path, scheme=scheme)
     if result.problems and not force:
@@ -89,4 +77,4 @@ def _unit_of_rows(path) -> dict[tuple[str, int], str]:
         return out
 
 
-__all__ = ["ExportRefused", "checked_for_export", "mark_problems", "is_template", "refusal", "PROBLEMS_COLUMN"]
+__all__ = ["ExportRefused", "checked_for_export", "mark_problems", "refusal", "PROBLEMS_COLUMN"]

@@ -45,6 +45,7 @@ from gridxl.workbook.clerk_text import clerk_text, condition_text
 from gridxl.workbook.limits import LimitError, check_layout_bounds, layout_column, layout_number
 from gridxl.workbook.print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
 from gridxl.engine.recalc import quote_sheet
+from gridxl.io.periods import period_text as named
 from gridxl.io.sheet_text import formula_cell, seal_text
 
 FIRST_ROW = 5
@@ -133,7 +134,6 @@ def period_text(period: str | None, scheme: Scheme) -> str:
     if not period:
         return {"monthly": "____年__月", "quarterly": "____年第__季度", "annual": "____年度",
                 "yearly": "____年度", "half-yearly": "____年__半年"}.get(scheme.period, "________")
-    from gridxl.reports.history import period_text as named
     return named(unicodedata.normalize("NFKC", str(period)).strip())
 
 

@@ -25,7 +25,7 @@ import re
 import unicodedata
 
 from gridxl.i18n import _
-from gridxl.io.inputs import InputError
+from gridxl.io.errors import InputError
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
