@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 import time
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -68,6 +69,39 @@ def test_date_in_an_xlsx_number_cell_is_refused(tmp_path):
     # Excel turns a typed 3-5 into a date; the cell then holds a serial number formatted as a date
     msg = refusal(as_xlsx(tmp_path, BASE, [("C4", dt.datetime(2026, 3, 5))]))
     assert "cell C4 (当月上报事项数, events): expected" in msg and "holds a date" in msg and "2026-03-05" in msg
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#N/A", "#VALUE!"])
+def test_an_error_value_in_an_xlsx_number_cell_is_refused_not_read_as_blank(tmp_path, error):
+    # python-calamine reads an error cell as empty; a blank would be refused as "blank" or, in a field
+    # that may be blank, scored as nothing — the clerk must see the error itself
+    path = as_xlsx(tmp_path, BASE, [("C5", error)])
+    wb = openpyxl.load_workbook(path)
+    wb["录入"]["C5"].data_type = "e"
+    wb.save(path)
+    assert b't="e"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    msg = refusal(path)
+    assert "cell C5 (当月上报事项数, events): expected" in msg and error in msg
+
+
+def test_error_cells_are_found_with_any_namespace_prefix(tmp_path):
+    # a file written with a prefixed main namespace and a cached error under a formula (as Excel keeps it)
+    from gridxl.io.xlsx_errors import error_cells
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    path = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/workbook.xml", f'<x:workbook xmlns:x="{main}" xmlns:r="{rel}"><x:sheets>'
+                    f'<x:sheet name="录入" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>')
+        zf.writestr("xl/_rels/workbook.xml.rels",
+                    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    '<Relationship Id="rId7" Type="worksheet" Target="/xl/worksheets/data.xml"/></Relationships>')
+        zf.writestr("xl/worksheets/data.xml", f'<x:worksheet xmlns:x="{main}"><x:sheetData>\n'
+                    '  <x:row r="2"><x:c r="B2" t = "e">\n <x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c>'
+                    '<x:c r="AA2" t="e"><x:v>#N/A</x:v></x:c><x:c r="C2"><x:v>5</x:v></x:c></x:row>'
+                    '</x:sheetData></x:worksheet>')
+    assert error_cells(path, "录入") == {(1, 1): "#DIV/0!", (1, 26): "#N/A"}
+    assert error_cells(path, "其他") == {}
 
 
 @pytest.mark.parametrize("raw,hint", [("TRUE", "TRUE/FALSE is not a number"), ("false", "TRUE/FALSE"),

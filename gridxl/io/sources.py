@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from gridxl.io.errors import InputError
+from gridxl.io.xlsx_errors import error_cells, put_errors
 
 MAX_CSV_BYTES = 1 << 30          # 1 GiB of text
 MAX_CSV_ROWS = 5_000_000
@@ -199,7 +200,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
                              f"gridxl reads; refused")
         if height > MAX_XLSX_ROWS:
             raise InputError(f"{path}, sheet {name!r}: more than {MAX_XLSX_ROWS:,} rows; refused")
-        rows = ws.to_python(skip_empty_area=False)
+        rows = put_errors(ws.to_python(skip_empty_area=False), error_cells(path, name))
     except InputError:
         raise
     except Exception as exc:
