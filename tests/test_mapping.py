@@ -133,26 +133,27 @@ def test_a_second_scheme(tmp_path):
     assert set(p.unmapped_fields) == {truth[h] for h in p.unmapped_columns}
 
 
-def test_the_header_normaliser_a_reader_hook_would_use():
-    from gridxl.authoring.mapping import header_normaliser
-    from gridxl.io.inputs import normalise_header
+def test_the_header_normaliser_renames_mapped_headers_only():
+    from gridxl.io.inputs import header_normaliser, normalise_header
     norm = header_normaliser({"乡镇名称": "unit", "上报事项数量（件）": "events"})
     assert norm("乡镇名称") == "unit" and norm("上报事项数量(件)") == "events"  # full/half-width brackets alike
     assert norm("备注") == normalise_header("备注") and norm(None) == normalise_header(None)
     assert header_normaliser(None) is normalise_header
 
 
-def test_a_reader_with_a_rename_hook_gets_the_mapping_itself(tmp_path, monkeypatch):
-    """Once inputs.read_table takes `rename`, --map hands it the mapping instead of a renamed copy."""
-    from gridxl.io import inputs
+def test_a_bad_cell_of_a_mapped_xlsx_export_is_named_in_the_export_itself(tmp_path, export):
+    """--map reads the export as it is (no renamed copy), so a message names the export's own sheet and cell."""
     from gridxl.authoring.mapping import read_mapped_table
+    frame = pd.read_csv(export)
+    frame["上报事项数量"] = frame["上报事项数量"].astype(object)
+    frame.loc[2, "上报事项数量"] = "八十"
+    xlsx = tmp_path / "导出.xlsx"
+    frame.to_excel(xlsx, index=False, sheet_name="导出")
+    col = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[list(frame.columns).index("上报事项数量")]
     mapping = tmp_path / "m.toml"
-    mapping.write_text('scheme = "yushui-2022"\n[columns]\n"乡镇名称" = "unit"\n', encoding="utf-8")
-    seen = {}
-
-    def read_table(path, scheme, level="unit", sheet=None, allow_blank=False, supplied=frozenset(), rename=None):
-        seen.update(path=path, rename=rename)
-        return "frame"
-    monkeypatch.setattr(inputs, "read_table", read_table)
-    assert read_mapped_table(mapping, "export.csv", get_scheme("yushui-2022")) == "frame"
-    assert seen == {"path": "export.csv", "rename": {"乡镇名称": "unit"}}
+    mapping.write_text('scheme = "yushui-2022"\n[columns]\n' + "".join(
+        f'"{h}" = "{k}"\n' for k, h in YUSHUI_EXPORT.items()), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_mapped_table(mapping, xlsx, get_scheme("yushui-2022"))
+    assert f"{xlsx}, sheet '导出', cell {col}4 (当月上报事项数, events): expected whole number >= 0, got '八十'" \
+        in str(info.value)

@@ -12,23 +12,23 @@ and each field at most one column, best pairs first.  The mapping file is plain 
     columns = ["备注"]        # export columns that feed nothing
     fields = ["population"]  # fields no column feeds: they must be added to the export
 
-``apply_mapping(headers, mapping)`` renames a raw header list to field keys, which every reader of
-gridxl accepts; ``mapped_input(path, mapping)`` gives a renamed copy of an export for readers that take a path.
+``apply_mapping(headers, mapping)`` renames a raw header list to field keys; the reader itself takes the
+mapping (``gridxl.io.inputs.read_table(..., rename=mapping)``), so an export is read as it is and every
+message names the export's own cells.
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
-import tempfile
 import tomllib
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.scheme import UNIT_KEY, FieldSpec, Scheme
 from gridxl.io.errors import InputError
+from gridxl.io import inputs
 from gridxl.io.inputs import UNIT_HEADERS, normalise_header
 from gridxl.io.sources import decode_text
 
@@ -214,21 +214,6 @@ def apply_mapping(headers: list, mapping: dict[str, str]) -> list:
     return [table.get(normalise_header(h), h) if isinstance(h, str) else h for h in headers]
 
 
-def header_normaliser(mapping: dict[str, str] | None, normalise=normalise_header):
-    """A header normaliser that first renames a mapped export header to its field key: what a reader that
-    matches headers through one normalising function needs to read an export through a mapping."""
-    if not mapping:
-        return normalise
-    table = {normalise(h): k for h, k in mapping.items()}
-    return lambda header: normalise(table.get(normalise(header), header)) if isinstance(header, str) else \
-        normalise(header)
-
-
-def _reader_takes_rename(reader) -> bool:
-    import inspect
-    return "rename" in inspect.signature(reader).parameters
-
-
 def rename_frame(frame, mapping: dict[str, str]):
     """A DataFrame whose columns are export headers, renamed to field keys."""
     return frame.set_axis(apply_mapping(list(frame.columns), mapping), axis=1)
@@ -279,69 +264,13 @@ def read_headers(path: str | Path, scheme: Scheme | None = None, sheet: str | No
     return [str(c).strip() for c in rows[header_row_index(rows)] if c is not None and str(c).strip()]
 
 
-# -- applying a mapping to a file that a path-taking reader opens ---------------------------------------
-@contextmanager
-def mapped_input(path: str | Path | None, mapping: dict[str, str] | None):
-    """A copy of ``path`` with its header cells renamed by the mapping (same sheets, rows and cells, so
-    messages still point at the right cell); ``path`` itself when there is nothing to map."""
-    if path is None or not mapping:
-        yield path
-        return
-    path = Path(path)
-    suffix = path.suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="gridxl-map-") as tmp:
-        copy = Path(tmp) / path.name
-        if suffix == ".csv":
-            _rename_csv(path, copy, mapping)
-        elif suffix in (".xlsx", ".xlsm"):
-            _rename_xlsx(path, copy, mapping)
-        else:
-            raise InputError(f"{path}: --map 只用于 .csv 或 .xlsx 导出表")
-        try:
-            yield copy
-        except InputError as exc:
-            raise InputError([p.replace(str(copy), str(path)) for p in exc.problems]) from None
-
-
-def _rename_csv(src: Path, dst: Path, mapping):
-    rows = read_rows(src, limit=10**9)
-    at = header_row_index(rows[:MAX_HEADER_SCAN])
-    rows[at] = apply_mapping(rows[at], mapping)
-    with dst.open("w", encoding="utf-8-sig", newline="") as f:
-        csv.writer(f).writerows(rows)
-
-
-def _rename_xlsx(src: Path, dst: Path, mapping):
-    from gridxl.io.xlsx_safety import load_workbook_safely
-    wb = load_workbook_safely(src, data_only=True)  # values as the reader sees them, formulas not kept
-    table = {normalise_header(h): k for h, k in mapping.items()}
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, MAX_HEADER_SCAN)):
-            for cell in row:
-                if isinstance(cell.value, str) and normalise_header(cell.value) in table:
-                    cell.value = table[normalise_header(cell.value)]
-    wb.save(dst)
-
-
 def read_mapped_inputs(map_path: str | None, scheme: Scheme, path, subunits=None, sheet=None, ballots=None):
-    """inputs.read_scheme_inputs, with the export's columns renamed by a mapping file first."""
-    from gridxl.io import inputs
-    if not map_path:
-        return inputs.read_scheme_inputs(scheme, path, subunits, sheet, ballots)
-    mapping = load_mapping(map_path, scheme)
-    if _reader_takes_rename(inputs.read_scheme_inputs):  # the reader's own hook, when it has one
-        return inputs.read_scheme_inputs(scheme, path, subunits, sheet, ballots, rename=mapping)
-    with mapped_input(path, mapping) as main, mapped_input(subunits, mapping) as sub:
-        return inputs.read_scheme_inputs(scheme, main, sub, sheet, ballots)
+    """inputs.read_scheme_inputs, the export's headers renamed by a mapping file while they are matched."""
+    mapping = load_mapping(map_path, scheme) if map_path else None
+    return inputs.read_scheme_inputs(scheme, path, subunits, sheet, ballots, rename=mapping)
 
 
 def read_mapped_table(map_path: str | None, path, scheme: Scheme, **kwargs):
-    """inputs.read_table, with the export's columns renamed by a mapping file first."""
-    from gridxl.io import inputs
-    if not map_path:
-        return inputs.read_table(path, scheme, **kwargs)
-    mapping = load_mapping(map_path, scheme)
-    if _reader_takes_rename(inputs.read_table):
-        return inputs.read_table(path, scheme, rename=mapping, **kwargs)
-    with mapped_input(path, mapping) as renamed:
-        return inputs.read_table(renamed, scheme, **kwargs)
+    """inputs.read_table, the export's headers renamed by a mapping file while they are matched."""
+    mapping = load_mapping(map_path, scheme) if map_path else None
+    return inputs.read_table(path, scheme, rename=mapping, **kwargs)

@@ -41,6 +41,17 @@ def normalise_header(text) -> str:
     return re.sub(r"[\s\u00a0\u3000*＊]", "", text).replace("(", "（").replace(")", "）").lower()
 
 
+def header_normaliser(rename: dict[str, str] | None = None):
+    """``normalise_header``, renaming first the export headers a mapping file names (``gridxl map``):
+    {export header: field key}.  Matching through it reads an export as it is, so every message names
+    the export's own cells."""
+    if not rename:
+        return normalise_header
+    table = {normalise_header(h): k for h, k in rename.items()}
+    return lambda header: normalise_header(table.get(normalise_header(header), header)) if isinstance(header, str) \
+        else normalise_header(header)
+
+
 def header_names(spec: FieldSpec) -> set[str]:
     names = {spec.key, spec.label, spec.header, f"{spec.label}({spec.unit})"}
     return {normalise_header(n) for n in names}
@@ -51,7 +62,8 @@ def read_raw(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, 
     return read_grid(path, sheet)
 
 
-def _columns(table: Table, scheme: Scheme, specs: list[FieldSpec], level: str, problems: Problems) -> dict[str, int]:
+def _columns(table: Table, scheme: Scheme, specs: list[FieldSpec], level: str, problems: Problems,
+             normalise=normalise_header) -> dict[str, int]:
     """Which file column feeds the unit, the grid and each field; two columns for one field is refused."""
     unit_names = {normalise_header(h) for h in UNIT_HEADERS + (scheme.unit,)}
     sub_names = {normalise_header(h) for h in SUBUNIT_HEADERS + ((scheme.subunit,) if scheme.subunit else ())}
@@ -62,7 +74,7 @@ def _columns(table: Table, scheme: Scheme, specs: list[FieldSpec], level: str, p
     col_of: dict[str, int] = {}
     where = table.where
     for j, raw in enumerate(table.headers):
-        h = normalise_header(raw) if raw is not None else ""
+        h = normalise(raw) if raw is not None else ""
         if not h:
             continue
         if h in unit_names and UNIT_KEY not in col_of:
@@ -168,15 +180,17 @@ def _choice_column(col: pd.Series, spec: FieldSpec, rows, where, j, problems: Pr
     return text
 
 
-def _read_located(path, scheme: Scheme, level: str, sheet: str | None, allow_blank: bool, supplied: frozenset):
+def _read_located(path, scheme: Scheme, level: str, sheet: str | None, allow_blank: bool, supplied: frozenset,
+                  rename: dict[str, str] | None = None):
     """(frame, rows, where, col_of): the frame plus what names each of its cells in the file."""
     specs = [f for f in scheme.fields if f.level == level and f.key not in supplied]
     unit_names = {normalise_header(h) for h in UNIT_HEADERS + (scheme.unit,)}
     wanted = unit_names | set().union(*(header_names(s) for s in specs)) if specs else unit_names
-    table = read_source(path, sheet, wanted, normalise_header)
+    normalise = header_normaliser(rename)
+    table = read_source(path, sheet, wanted, normalise)
     where = table.where
     problems = Problems()
-    col_of = _columns(table, scheme, specs, level, problems)
+    col_of = _columns(table, scheme, specs, level, problems, normalise)
     problems.raise_if_any()
     body = table.body
     used = [body[j] for j in col_of.values()]
@@ -211,12 +225,14 @@ def _read_located(path, scheme: Scheme, level: str, sheet: str | None, allow_bla
 
 
 def read_table(path: str | Path, scheme: Scheme, level: str = "unit", sheet: str | None = None,
-               allow_blank: bool = False, supplied: frozenset = frozenset()) -> pd.DataFrame:
+               allow_blank: bool = False, supplied: frozenset = frozenset(),
+               rename: dict[str, str] | None = None) -> pd.DataFrame:
     """A clerk's file as a frame: ``unit`` (and ``subunit``), then one float column per field key.
 
     ``supplied``: field keys that come from elsewhere (ballot averages) and need no column.
+    ``rename``: {export header: field key} from a mapping file, applied while matching headers.
     """
-    return _read_located(path, scheme, level, sheet, allow_blank, supplied)[0]
+    return _read_located(path, scheme, level, sheet, allow_blank, supplied, rename)[0]
 
 
 BALLOT_HEADERS = {
@@ -279,7 +295,8 @@ def _check_grid_units(sub_frame: pd.DataFrame, rows: np.ndarray, where: Where, c
 
 
 def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | None = None,
-                       sheet: str | None = None, ballots: str | Path | None = None):
+                       sheet: str | None = None, ballots: str | Path | None = None,
+                       rename: dict[str, str] | None = None):
     """Everything a scheme scores from, read from a clerk's files: (unit frame, subunit frame or None).
 
     Schemes that average grids take the per-grid table from ``subunits`` (or, in an xlsx, the sheet
@@ -288,7 +305,7 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
     if ballots and scheme.ballots is None:
         raise InputError(f"scheme {scheme.id} has no ballots; --ballots is for schemes such as minzhu-pingyi")
     supplied = frozenset(scheme.ballots.fields.values()) if ballots else frozenset()
-    frame = read_table(path, scheme, sheet=sheet, supplied=supplied)
+    frame = read_table(path, scheme, sheet=sheet, supplied=supplied, rename=rename)
     if ballots:
         from gridxl.core.ballots import empty_types, merge_into, tally
         result = tally(scheme.ballots, read_ballots(ballots, list(scheme.ballots.fields)))
@@ -317,10 +334,12 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
         if source is None:
             raise InputError(f"scheme {scheme.id} scores each {scheme.subunit} and averages them: give the "
                              f"per-{scheme.subunit} inputs with --subunits FILE (see `gridxl fields {scheme.id}`)")
-        sub_frame, rows, where, col_of = _read_located(source, scheme, "subunit", sub_sheet, False, frozenset())
+        sub_frame, rows, where, col_of = _read_located(source, scheme, "subunit", sub_sheet, False, frozenset(),
+                                                     rename)
         _check_grid_units(sub_frame, rows, where, col_of[UNIT_KEY], frame[UNIT_KEY], scheme)
     return frame, sub_frame
 
 
-__all__ = ["InputError", "MAX_ERRORS_SHOWN", "Where", "column_letter", "header_names", "normalise_header",
+__all__ = ["InputError", "MAX_ERRORS_SHOWN", "Where", "column_letter", "header_names", "header_normaliser",
+           "normalise_header",
            "parse_number", "read_ballots", "read_raw", "read_scheme_inputs", "read_table", "UNIT_HEADERS"]
