@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from gridxl.workbook.cached_values import Package, cell_name
+from .cached_values import Package, cell_name
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 # [1]Sheet1!A1, '[1]My sheet'!A1, [book.xlsx]Sheet1!A1, 'C:\x\[book.xlsx]S'!A1, [1]!Name — not Table1[Column]
