@@ -182,12 +182,7 @@ def cmd_recalc(args):
                 write_table(table, args.export, inputs=[args.file, args.output])
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
-    how = "columns engine" if result.engine == "columns" else f"formulas engine ({result.reason})" \
-        if result.reason else "formulas engine"
-    print(f"recalculated {result.formula_cells} formula cells in {result.seconds:.2f} s ({how}) -> {args.output}"
-          + (f"; scores -> {args.export}" if args.export else ""), file=sys.stderr)
-    for note in dict.fromkeys(result.notes):
-        print(f"note: {note}", file=sys.stderr)
+    print(result.summary(args.output, args.export), file=sys.stderr)
     return 0
 
 

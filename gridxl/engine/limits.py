@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from gridxl.i18n import _
+
 from .cached_values import Package, col_letters
 
 MAX_SHEET_BYTES = 120 * 2**20
@@ -41,8 +43,9 @@ def check_workbook_size(pkg: Package) -> None:
     for sheet in pkg.sheet_names:
         info = pkg.zip.getinfo(pkg.sheet_parts[sheet])
         if info.file_size > MAX_SHEET_BYTES:
-            raise LimitError(f"{pkg.path}, sheet {sheet!r}: {info.file_size / 2**20:.0f} MiB of XML; gridxl reads "
-                             f"sheets of at most {MAX_SHEET_BYTES // 2**20} MiB; refused")
+            raise LimitError(_("{path}, sheet {sheet!r}: {size:.0f} MiB of XML; gridxl reads sheets of at most "
+                               "{limit} MiB; refused").format(path=pkg.path, sheet=sheet, size=info.file_size / 2**20,
+                                                              limit=MAX_SHEET_BYTES // 2**20))
         buf, prefixed = b"", None
         with pkg.zip.open(info) as stream:
             while chunk := stream.read(1 << 20):
@@ -55,8 +58,9 @@ def check_workbook_size(pkg: Package) -> None:
                     buf = buf[cut:]
         total += _count_cells(buf, bool(prefixed))
         if total > MAX_CELLS:
-            raise LimitError(f"{pkg.path}: more than {MAX_CELLS:,} cells (sheet {sheet!r} and those before it); "
-                             f"gridxl recalculates and checks workbooks of at most {MAX_CELLS:,} cells; refused")
+            raise LimitError(_("{path}: more than {limit:,} cells (sheet {sheet!r} and those before it); gridxl "
+                               "recalculates and checks workbooks of at most {limit:,} cells; refused")
+                             .format(path=pkg.path, limit=MAX_CELLS, sheet=sheet))
 
 
 def _count_cells(data: bytes, prefixed: bool) -> int:
@@ -72,8 +76,9 @@ def check_sheet_bounds(pkg: Package) -> None:
         rows = max(int(cells.rows.max(initial=0)), int(cells.f_rows.max(initial=0)))
         cols = max(int(cells.cols.max(initial=0)), int(cells.f_cols.max(initial=0)))
         if rows > MAX_ROW or cols > MAX_COL:
-            raise LimitError(f"{pkg.path}, sheet {sheet!r}: a cell at row {rows:,} / column {cols:,}, beyond "
-                             f"Excel's last cell XFD{MAX_ROW}; the file is damaged; refused")
+            raise LimitError(_("{path}, sheet {sheet!r}: a cell at row {row:,} / column {col:,}, beyond Excel's "
+                               "last cell XFD{last}; the file is damaged; refused")
+                             .format(path=pkg.path, sheet=sheet, row=rows, col=cols, last=MAX_ROW))
 
 
 def check_fallback_box(pkg: Package, reason: str) -> None:
@@ -87,8 +92,9 @@ def check_fallback_box(pkg: Package, reason: str) -> None:
     total = sum(r * c for r, c in boxes.values())
     if total > FALLBACK_MAX_BOX:
         sheet, (rows, cols) = max(boxes.items(), key=lambda kv: kv[1][0] * kv[1][1])
-        raise LimitError(f"{pkg.path}: cannot recalculate: the fast engine does not read this workbook ({reason}), "
-                         f"and the formulas engine would have to hold {total:,} cells (sheet {sheet!r} spans "
-                         f"A1:{col_letters(cols)}{rows}); its limit is {FALLBACK_MAX_BOX:,}. Remove what the fast "
-                         f"engine cannot read (whole-column references such as C:C, array formulas, far-away "
-                         f"cells) and try again")
+        raise LimitError(_("{path}: cannot recalculate: the fast engine does not read this workbook ({reason}), "
+                           "and the formulas engine would have to hold {cells:,} cells (sheet {sheet!r} spans "
+                           "A1:{corner}); its limit is {limit:,}. Remove what the fast engine cannot read "
+                           "(whole-column references such as C:C, array formulas, far-away cells) and try again")
+                         .format(path=pkg.path, reason=reason, cells=total, sheet=sheet,
+                                 corner=f"{col_letters(cols)}{rows}", limit=FALLBACK_MAX_BOX))

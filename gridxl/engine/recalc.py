@@ -76,6 +76,20 @@ class Recalculated:
     def package(self) -> Package:
         return self._pkg
 
+    def summary(self, output, export=None) -> str:
+        """What `gridxl recalc` prints: cells, time, engine (and why the fallback), then one line per note."""
+        if self.engine == "columns":
+            how = _("columns engine")
+        elif self.reason:
+            how = _("formulas engine ({reason})").format(reason=self.reason)
+        else:
+            how = _("formulas engine")
+        text = _("recalculated {cells} formula cells in {seconds:.2f} s ({how}) -> {output}").format(
+            cells=self.formula_cells, seconds=self.seconds, how=how, output=output)
+        if export:
+            text += _("; scores -> {export}").format(export=export)
+        return "\n".join([text] + [_("note: {note}").format(note=note) for note in dict.fromkeys(self.notes)])
+
 
 def recalculate(path: str | Path, engine: str = "auto") -> Recalculated:
     """Compute every formula of the workbook at ``path`` (nothing is written)."""
