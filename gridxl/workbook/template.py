@@ -40,8 +40,8 @@ from gridxl.core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
 from gridxl.core.ranks import DENSE_RANK, DENSE_RANK_PLAIN
 from gridxl.core.validity import INVALID, any_invalid, invalid_value
 from gridxl.core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
-from gridxl.engine.cached_values import Package, col_letters, write_cached_values
 from gridxl.engine import recalculate
+from gridxl.engine.cached_values import Package, col_letters, write_cached_values
 from gridxl.engine.references import quote_sheet
 from gridxl.workbook.clerk_text import clerk_text, condition_text
 from gridxl.workbook.limits import LimitError, check_layout_bounds, layout_column, layout_number
