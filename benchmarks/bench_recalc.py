@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gridxl.core import get_scheme  # noqa: E402
 from gridxl.workbook.libreoffice import convert, find_soffice  # noqa: E402
-from gridxl.engine.recalc import recalculate, write_recalculated  # noqa: E402
+from gridxl.engine import recalculate, write_recalculated  # noqa: E402
 from gridxl.workbook.template import build_template  # noqa: E402
 
 

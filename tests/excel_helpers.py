@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from gridxl.core import builtin_schemes, score_frame
-from gridxl.workbook.cached_values import ExcelError, Package
-from gridxl.engine.recalc import recalculate, scores_table
+from gridxl.engine import ExcelError, Package, recalculate
+from gridxl.workbook.export import scores_table
 from gridxl.workbook.template import build_template
 from gridxl.io.inputs import read_table
 

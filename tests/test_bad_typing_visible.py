@@ -15,7 +15,7 @@ import pytest
 from gridxl.core import get_scheme
 from gridxl.core.expr import Env, Field
 from gridxl.core.validity import invalid_value
-from gridxl.workbook.cached_values import Package
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.check import check_workbook, value_problem
 from gridxl.workbook.libreoffice import convert
 
@@ -114,7 +114,7 @@ def test_messy_typing_parity_recalc_libreoffice_gnumeric(tmp_path):
     ranks: gridxl recalc, LibreOffice and Gnumeric compute the same value in every formula cell, and the
     units with clean inputs keep the core's scores."""
     import pandas as pd
-    from gridxl.engine.recalc import recalculate
+    from gridxl.engine import recalculate
     from .excel_helpers import cell_differences, expected_table, table_differences
     from .test_roundtrip import gnumeric_save
     soffice_or_skip()

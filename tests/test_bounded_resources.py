@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl.cli import main
-from gridxl.workbook import limits
+from gridxl.engine import limits
 from gridxl.workbook.check import CheckError, check_workbook
-from gridxl.engine.recalc import RecalcError, recalculate
+from gridxl.engine import RecalcError, recalculate
 
 from .conftest import ROOT, SAMPLES
 

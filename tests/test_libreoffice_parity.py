@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gridxl.workbook.cached_values import Package
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.libreoffice import convert
-from gridxl.engine.recalc import recalculate, write_recalculated
+from gridxl.engine import recalculate, write_recalculated
 
 from .excel_helpers import (IDS, SCHEMES, cell_differences, custom_inputs, custom_scheme, sample_inputs,
                             soffice_or_skip, template_with)
@@ -134,7 +134,7 @@ def test_a_template_saved_again_by_libreoffice_checks_clean_and_scores_the_same(
     soffice_or_skip()
     from gridxl.core import get_scheme
     from gridxl.workbook.check import check_workbook
-    from gridxl.engine.recalc import scores_table
+    from gridxl.workbook.export import scores_table
 
     scheme = get_scheme("dongying-2018")
     original = template_with(scheme, tmp_path / "dy.xlsx", *sample_inputs(scheme))

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.workbook.cached_values import Package
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.check import check_workbook
 from gridxl.workbook.template import read_layout
 

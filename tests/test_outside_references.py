@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from gridxl.workbook.check import CheckError, check_workbook
-from gridxl.engine.recalc import RecalcError, recalculate
+from gridxl.engine import RecalcError, recalculate
 from gridxl.workbook.template import build_template
 from gridxl.core import get_scheme
 
@@ -101,5 +101,5 @@ def test_defined_name_to_another_workbook_is_refused(tmp_path):
 
 @pytest.mark.parametrize("formula", ["=Table1[Col]", '=IF(A1>0,"[1]Sheet1!A1","")', "=A1+1"])
 def test_ordinary_formulas_are_not_mistaken_for_links(formula):
-    from gridxl.workbook.links import outside_reference
+    from gridxl.engine.links import outside_reference
     assert outside_reference(formula.lstrip("=")) is None

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from gridxl.core.catalog import builtin_schemes
-from gridxl.workbook.cached_values import col_letters
+from gridxl.engine.cached_values import col_letters
 from gridxl.workbook.template import TEMPLATES_DIR
 
 from .conftest import SAMPLES

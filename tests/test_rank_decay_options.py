@@ -8,8 +8,7 @@ import pytest
 from gridxl.core import score_frame
 from gridxl.core.scheme import scheme_from_dict, SchemeError
 from gridxl.workbook.libreoffice import convert
-from gridxl.engine.recalc import recalculate, write_recalculated
-from gridxl.workbook.cached_values import Package
+from gridxl.engine import Package, recalculate, write_recalculated
 
 from .excel_helpers import cell_differences, expected_table, soffice_or_skip, table_differences, template_with, \
     workbook_scores

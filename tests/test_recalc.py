@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl.core import excel_round, get_scheme
-from gridxl.workbook.cached_values import ExcelError, Package
-from gridxl.engine.recalc import (RecalcError, recalculate, scores_table, translate, write_recalculated)
+from gridxl.engine.cached_values import ExcelError, Package
+from gridxl.engine import RecalcError, recalculate, translate, write_recalculated
+from gridxl.workbook.export import scores_table
 
 from .excel_helpers import (IDS, SAMPLES, SCHEMES, custom_inputs, custom_scheme, expected_table, needs_udfs,
                             sample_inputs, table_differences, template_with, udfs_available, workbook_scores)

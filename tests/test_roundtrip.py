@@ -15,10 +15,11 @@ import openpyxl
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.workbook.cached_values import Package
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.check import check_workbook
 from gridxl.workbook.libreoffice import convert
-from gridxl.engine.recalc import recalculate, scores_table
+from gridxl.engine import recalculate
+from gridxl.workbook.export import scores_table
 
 from .excel_helpers import (custom_inputs, custom_scheme, expected_table, sample_inputs, soffice_or_skip,
                             table_differences, template_with)

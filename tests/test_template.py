@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gridxl.core import get_scheme, score_frame
-from gridxl.workbook.cached_values import Package
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.template import (FIRST_ROW, Plan, build_template, field_validation, read_layout)
 from gridxl.io.inputs import read_table
 

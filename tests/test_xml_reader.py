@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from gridxl.core import get_scheme
-from gridxl.workbook.cached_values import Package, PackageError
+from gridxl.engine.cached_values import Package, PackageError
 from gridxl.workbook.check import check_workbook
 from gridxl.workbook.formula_meaning import same_formula
-from gridxl.engine.recalc import ColumnsEngine, recalculate, scores_table, write_recalculated
+from gridxl.engine import recalculate, write_recalculated
+from gridxl.engine.columns import ColumnsEngine
+from gridxl.workbook.export import scores_table
 
 from .excel_helpers import expected_table, sample_inputs, table_differences, template_with
 from .xlsx_variants import VARIANTS, all_at_once, rewrite
@@ -27,7 +29,7 @@ def filled(tmp_path_factory):
 
 
 def _expanded_formulas(pkg, sheet):
-    from gridxl.engine.recalc import translate
+    from gridxl.engine import translate
     formulas = pkg.cells(sheet).formulas
     masters = {f.si: (rc, f.text) for rc, f in formulas.items() if f.kind == "shared" and f.text is not None}
     out = {}

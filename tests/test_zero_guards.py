@@ -12,9 +12,9 @@ import pytest
 
 from gridxl.core import score_frame
 from gridxl.core.scheme import scheme_from_dict
-from gridxl.workbook.cached_values import Package
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.libreoffice import convert
-from gridxl.engine.recalc import recalculate
+from gridxl.engine import recalculate
 
 from .excel_helpers import (cell_differences, expected_table, soffice_or_skip, table_differences, template_with,
                             workbook_scores)

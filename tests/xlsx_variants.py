@@ -84,7 +84,7 @@ def without_cell_refs(root, strings):
 
 def shared_formulas(root, strings):
     """Runs of formula cells down a column that are one formula filled down, stored as Excel does."""
-    from gridxl.engine.recalc import translate
+    from gridxl.engine import translate
 
     by_col: dict[int, list] = {}
     for c in root.iter(Q + "c"):

@@ -72,7 +72,7 @@ def register(sub):
 def _user_errors():
     from gridxl.workbook.check import CheckError
     from gridxl.workbook.export_guard import ExportRefused
-    from gridxl.engine.recalc import RecalcError
+    from gridxl.engine import RecalcError
     from gridxl.workbook.template import TemplateError
     return (TemplateError, RecalcError, CheckError, OutputError, ExportRefused)
 
@@ -142,7 +142,8 @@ def _refresh(args):
 
 def cmd_recalc(args):
     from gridxl.workbook.export_guard import checked_for_export, mark_problems, refusal
-    from gridxl.engine.recalc import recalculate, scores_table, write_recalculated
+    from gridxl.engine import recalculate, write_recalculated
+    from gridxl.workbook.export import scores_table
 
     try:
         refuse_overwrite(args.output, [args.file])
@@ -181,12 +182,7 @@ def cmd_recalc(args):
                 write_table(table, args.export, inputs=[args.file, args.output])
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
-    how = "columns engine" if result.engine == "columns" else f"formulas engine ({result.reason})" \
-        if result.reason else "formulas engine"
-    print(f"recalculated {result.formula_cells} formula cells in {result.seconds:.2f} s ({how}) -> {args.output}"
-          + (f"; scores -> {args.export}" if args.export else ""), file=sys.stderr)
-    for note in dict.fromkeys(result.notes):
-        print(f"note: {note}", file=sys.stderr)
+    print(result.summary(args.output, args.export), file=sys.stderr)
     return 0
 
 

@@ -100,7 +100,7 @@ def _chart_sheet(wb, b: Bulletin, header: list[str], last: int):
     src = _quoted(RANKING)
     col = chr(ord("A") + total_col) if total_col < 26 else None
     if col is None:  # more than 24 indicators: a two-letter column
-        from gridxl.workbook.cached_values import col_letters
+        from gridxl.engine.cached_values import col_letters
         col = col_letters(total_col + 1)
     chart = wb.add_chart({"type": "column"})
     chart.add_series({

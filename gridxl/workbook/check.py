@@ -31,11 +31,14 @@ import numpy as np
 from gridxl.core.expr import Env, Field
 from gridxl.core.scheme import FIELD_TYPES, FieldSpec, Scheme
 from gridxl.core.shares import rate_divisions
+from gridxl.engine.cached_values import ExcelError, Package, PackageError, cell_name
+from gridxl.engine.errors import Unsupported
+from gridxl.engine.limits import LimitError, check_sheet_bounds, check_workbook_size
+from gridxl.engine.links import LinkError, refuse_outside_references
+from gridxl.engine.references import translate
 from gridxl.io.inputs import parse_number
-from gridxl.workbook.cached_values import ExcelError, Package, PackageError, cell_name
 from gridxl.workbook.formula_meaning import same_formula
 from gridxl.workbook.rows import RowMap, input_rows, retarget, row_findings
-from gridxl.engine.recalc import Unsupported, translate
 from gridxl.workbook.template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
 
 
@@ -182,8 +185,6 @@ class _Reader:
 
 def check_workbook(path: str | Path, scheme: str | None = None, units: str | Path | list | None = None) -> CheckResult:
     path = Path(path)
-    from gridxl.workbook.limits import LimitError, check_sheet_bounds, check_workbook_size
-    from gridxl.workbook.links import LinkError, refuse_outside_references
     try:
         pkg = Package(path)
         check_workbook_size(pkg)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridxl.workbook.cached_values import Package, PackageError
+from gridxl.engine.cached_values import Package
 from gridxl.workbook.check import CheckResult, Problem, check_workbook
 from gridxl.workbook.template import INPUT, plan_of, read_layout, scheme_of
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 
-from gridxl.engine.recalc import Unsupported, _function_name, normalise_formula, parse_formula, tokenize
+from gridxl.engine.errors import Unsupported
+from gridxl.engine.parser import function_name, parse_formula
+from gridxl.engine.references import normalise_formula, tokenize
 
 # Functions that are one function under two names (the newer name is what Excel 2010+ saves).
 SAME_FUNCTION = {"RANK.EQ": "RANK", "STDEV.S": "STDEV", "VAR.S": "VAR", "MODE.SNGL": "MODE",
@@ -55,7 +57,7 @@ def _tree(node, refs):
     if node.kind == "ref":
         return refs[node.value]
     if node.kind == "fn":
-        name = _function_name(node.name)
+        name = function_name(node.name)
         return ("fn", SAME_FUNCTION.get(name, name), tuple(_tree(a, refs) for a in node.args))
     if node.kind == "op":
         return ("op", node.name, tuple(_tree(a, refs) for a in node.args))

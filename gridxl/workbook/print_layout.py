@@ -24,7 +24,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-from gridxl.workbook.cached_values import col_letters
+from gridxl.engine.cached_values import col_letters
 
 # printable area of an A4 page with the margins below, in points, with a little room to spare
 MARGIN_SIDE, MARGIN_TOP = 0.4, 0.5  # inches

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from gridxl.core.scheme import SUBUNIT_KEY, UNIT_KEY, Scheme
-from gridxl.workbook.cached_values import Package, PackageError, cell_name
+from gridxl.engine.cached_values import Package, PackageError, cell_name
 from gridxl.workbook.template import INPUT, Layout, Plan, TemplateError, read_layout, save_workbook, scheme_of, workbook
 
 

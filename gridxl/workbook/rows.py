@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gridxl.engine.recalc import Unsupported, quote_sheet, tokenize
+from gridxl.engine.errors import Unsupported
+from gridxl.engine.references import quote_sheet, tokenize
 
 
 @dataclass

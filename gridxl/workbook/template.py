@@ -40,11 +40,12 @@ from gridxl.core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
 from gridxl.core.ranks import DENSE_RANK, DENSE_RANK_PLAIN
 from gridxl.core.validity import INVALID, any_invalid, invalid_value
 from gridxl.core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
-from gridxl.workbook.cached_values import Package, col_letters
+from gridxl.engine import recalculate
+from gridxl.engine.cached_values import Package, col_letters, write_cached_values
+from gridxl.engine.references import quote_sheet
 from gridxl.workbook.clerk_text import clerk_text, condition_text
 from gridxl.workbook.limits import LimitError, check_layout_bounds, layout_column, layout_number
 from gridxl.workbook.print_layout import PagePlan, apply_page_setup, fit_text_rows, layout_table_sheet
-from gridxl.engine.recalc import quote_sheet
 from gridxl.io.periods import period_text as named
 from gridxl.io.sheet_text import formula_cell, seal_text
 
@@ -1200,8 +1201,6 @@ def save_workbook(wb, output: Path, step=None):
     import os
 
     from gridxl.io.outputs import atomic_path, new_temp_file
-    from gridxl.workbook.cached_values import write_cached_values
-    from gridxl.engine.recalc import recalculate
 
     step = step or (lambda stage: None)
     with atomic_path(output) as tmp:

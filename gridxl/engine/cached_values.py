@@ -27,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gridxl.workbook import xml_parts
+from gridxl.io.xlsx_safety import check_container
+
+from . import xml_parts
 
 EMPTY, NUM, STR, BOOL, ERR = 0, 1, 2, 3, 4
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
@@ -147,8 +149,6 @@ class Package:
 
     def __init__(self, path: str | Path, formula_values: bool = True):
         """``formula_values=False``: skip the cached values of formula cells (a recalculation ignores them)."""
-        from gridxl.io.xlsx_safety import check_container
-
         self.path = Path(path)
         self.formula_values = formula_values
         if not self.path.is_file():

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from gridxl.workbook.cached_values import Package, cell_name
+from gridxl.i18n import _
+
+from .cached_values import Package, cell_name
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 # [1]Sheet1!A1, '[1]My sheet'!A1, [book.xlsx]Sheet1!A1, 'C:\x\[book.xlsx]S'!A1, [1]!Name — not Table1[Column]
@@ -35,20 +37,21 @@ def outside_reference(formula: str) -> str | None:
     code = _STRING.sub('""', formula)
     m = _EXTERNAL.search(code)
     if m:
-        return f"refers to another workbook ({m.group()}…)"
+        return _("refers to another workbook ({text}…)").format(text=m.group())
     m = _DDE.search(code)
     if m:
-        return f"calls another program through DDE ({m.group()}…)"
+        return _("calls another program through DDE ({text}…)").format(text=m.group())
     m = _REACHING.search(code)
     if m:
-        return f"calls {m.group(1).upper()}(), which reaches outside the workbook"
+        return _("calls {name}(), which reaches outside the workbook").format(name=m.group(1).upper())
     if re.search(r"(?<![\w.])INDIRECT\s*\(", code, re.I) and any("[" in s for s in _STRING.findall(formula)):
-        return "builds a reference to another workbook with INDIRECT"
+        return _("builds a reference to another workbook with INDIRECT")
     return None
 
 
-ADVICE = ("gridxl opens no file other than the one named; in Excel use 数据 → 编辑链接 → 断开链接 "
-          "(Data → Edit Links → Break Link) to keep the values, save, and try again")
+def advice() -> str:
+    return _("gridxl opens no file other than the one named; in Excel use 数据 → 编辑链接 → 断开链接 "
+             "(Data → Edit Links → Break Link) to keep the values, save, and try again")
 
 
 def refuse_outside_references(pkg: Package) -> None:
@@ -60,11 +63,13 @@ def refuse_outside_references(pkg: Package) -> None:
             if name.startswith("xl/externalLinks/_rels/"):
                 targets += re.findall(r'Target="([^"]*)"', pkg.zip.read(name).decode("utf-8", "replace"))
         shown = ", ".join(targets[:3]) if targets else ", ".join(links[:3])
-        raise LinkError(f"{pkg.path}: links to other files ({shown}); {ADVICE}")
+        raise LinkError(_("{path}: links to other files ({files}); {advice}").format(path=pkg.path, files=shown,
+                                                                                    advice=advice()))
     for name, text in pkg.defined_names.items():
         why = outside_reference(text)
         if why:
-            raise LinkError(f"{pkg.path}: the defined name {name!r} {why}; {ADVICE}")
+            raise LinkError(_("{path}: the defined name {name!r} {why}; {advice}").format(
+                path=pkg.path, name=name, why=why, advice=advice()))
     for sheet in pkg.sheet_names:
         cells = pkg.cells(sheet)
         if not _maybe("\n".join(t for t in set(cells.f_text) if t)):
@@ -72,4 +77,5 @@ def refuse_outside_references(pkg: Package) -> None:
         for r, c, text in zip(cells.f_rows.tolist(), cells.f_cols.tolist(), cells.f_text):
             why = outside_reference(text) if text and _maybe(text) else None
             if why:
-                raise LinkError(f"{pkg.path}, sheet {sheet!r}, cell {cell_name(r, c)}: {why}; {ADVICE}")
+                raise LinkError(_("{path}, sheet {sheet!r}, cell {cell}: {why}; {advice}").format(
+                    path=pkg.path, sheet=sheet, cell=cell_name(r, c), why=why, advice=advice()))
