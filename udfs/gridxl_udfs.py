@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 
-from gridxl.addin import CATEGORY, DOC_LIMIT, ERROR, FUNCTIONS, KINDS, kind_arguments  # noqa: F401
+from gridxl.addin import CATEGORY, DOC_LIMIT, FUNCTIONS
 
 try:
     import xlwings as xw
