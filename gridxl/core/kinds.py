@@ -37,6 +37,7 @@ class Param:
     help: str = ""
     by_case: bool = False  # may be a table keyed by a choice field
     choices: tuple = ()  # for text parameters: the values allowed
+    label: str = ""  # its Chinese name, as the GRID_* function wizard shows it
 
 
 @dataclass
@@ -135,13 +136,13 @@ def _explain_ratio(ind, value, score):
 register(RuleKind(
     "ratio", "达标即得满分，不达标按比例得分", "standard",
     "points × min(1, value / standard)", _ratio, _full,
-    (Param("standard", "number", 1, help="the standard (达标值); 1 for a rate of 100%", by_case=True),),
+    (Param("standard", "number", 1, label="标准（达标值）", help="the standard (达标值); 1 for a rate of 100%", by_case=True),),
     example="每万人上报事项 100 件 -> 20 分 (004)", explain=_explain_ratio))
 
 register(RuleKind(
     "rate", "比率乘分值", "standard",
     "points × rate (a ratio to a standard of 100%)", _ratio, _full,
-    (Param("standard", "number", 1, help="kept at 1: the rate itself"),),
+    (Param("standard", "number", 1, label="标准（达标值）", help="kept at 1: the rate itself"),),
     example="网格党建覆盖率 × 6 (002)", explain=_explain_ratio))
 
 
@@ -172,9 +173,10 @@ register(RuleKind(
     "linear", "两个阈值之间线性得分", "standard",
     "value×scale >= high: full; < low: 0; else (value×scale - low)/(high - low) × points",
     _linear, _full,
-    (Param("low", "number", required=True, help="below this: 0 points"),
-     Param("high", "number", required=True, help="at or above this: full points"),
-     Param("scale", "number", 1, help="multiply the value first (100 turns a rate into percent)")),
+    (Param("low", "number", required=True, label="下限（低于此不得分）", help="below this: 0 points"),
+     Param("high", "number", required=True, label="满分线（达到即满分）", help="at or above this: full points"),
+     Param("scale", "number", 1, label="换算倍数（100 把比率换成百分数）",
+           help="multiply the value first (100 turns a rate into percent)")),
     example="处理及时率 >=98% 满分, <80% 0 分, 其余 (r×100-80)/18×20 (004)", explain=_explain_linear))
 
 
@@ -221,18 +223,22 @@ def _steps_bounds(ind):
 
 
 _STEP_PARAMS = (
-    Param("base", "number", required=True, help="基数: the count (or percent) that earns the points", by_case=True),
-    Param("points_at_base", "number", help="points earned at the base, if not the indicator's points"),
-    Param("relative", "bool", False, help="steps are percent of the base (每增加10%) rather than counts"),
-    Param("step_up", "number", help="每超过 N 件 …", by_case=True),
-    Param("up_points", "number", 1, help="… 加 M 分", by_case=True),
-    Param("max_bonus", "number", help="加分上限 (none: 不设上限)"),
-    Param("step_down", "number", help="每减少 N 件 …", by_case=True),
-    Param("down_points", "number", 1, help="… 扣 M 分", by_case=True),
-    Param("max_deduction", "number", help="最多扣 M 分"),
-    Param("step_rounding", "text", "whole", help="whole (49 short of 50 = 0 steps), started, or proportional",
+    Param("base", "number", required=True, label="基数",
+          help="基数: the count (or percent) that earns the points", by_case=True),
+    Param("points_at_base", "number", label="达到基数时的得分",
+          help="points earned at the base, if not the indicator's points"),
+    Param("relative", "bool", False, label="按基数的百分比计步（TRUE/FALSE）",
+          help="steps are percent of the base (每增加10%) rather than counts"),
+    Param("step_up", "number", label="每超过多少", help="每超过 N 件 …", by_case=True),
+    Param("up_points", "number", 1, label="每步加分", help="… 加 M 分", by_case=True),
+    Param("max_bonus", "number", label="加分上限（空：不设上限）", help="加分上限 (none: 不设上限)"),
+    Param("step_down", "number", label="每减少多少", help="每减少 N 件 …", by_case=True),
+    Param("down_points", "number", 1, label="每步扣分", help="… 扣 M 分", by_case=True),
+    Param("max_deduction", "number", label="最多扣分", help="最多扣 M 分"),
+    Param("step_rounding", "text", "whole", label="计步方式",
+          help="whole (49 short of 50 = 0 steps), started, or proportional",
           choices=("whole", "started", "proportional")),
-    Param("floor", "number", 0, help="lowest score (none: may go negative)"),
+    Param("floor", "number", 0, label="最低得分", help="lowest score (none: may go negative)"),
 )
 
 register(RuleKind(
@@ -255,12 +261,13 @@ register(RuleKind(
     "shortfall", "每少一个百分点扣分", "standard",
     "points - deduct per `per` percentage points (or units) below target, at most max_deduction",
     _shortfall, _full,
-    (Param("target", "number", required=True, help="the target, in the value's scale (10 for 10%)"),
-     Param("scale", "number", 1, help="multiply the value first (100 turns a rate into percent)"),
-     Param("per", "number", 1, help="每少 N 个百分点 …"),
-     Param("deduct", "number", 1, help="… 扣 M 分"),
-     Param("max_deduction", "number", help="最多扣 M 分 (default: the item's points)"),
-     Param("step_rounding", "text", "whole", help="whole, started, or proportional",
+    (Param("target", "number", required=True, label="目标值", help="the target, in the value's scale (10 for 10%)"),
+     Param("scale", "number", 1, label="换算倍数（100 把比率换成百分数）",
+           help="multiply the value first (100 turns a rate into percent)"),
+     Param("per", "number", 1, label="每少多少（百分点）", help="每少 N 个百分点 …"),
+     Param("deduct", "number", 1, label="每步扣分", help="… 扣 M 分"),
+     Param("max_deduction", "number", label="最多扣分", help="最多扣 M 分 (default: the item's points)"),
+     Param("step_rounding", "text", "whole", label="计步方式", help="whole, started, or proportional",
            choices=("whole", "started", "proportional"))),
     example="采集录入不低于 10%, 少一个百分点扣 1 分 (003)"))
 
@@ -323,14 +330,15 @@ def _deduction_bounds(ind):
 
 
 _ITEMS = Param("items", "items", required=True,
+               label="子项",
                help="list of {field = …, each = points per occurrence, cap = …} or {value = …, bands = […]}")
 
 register(RuleKind(
     "deduction", "按次扣分，扣完为止", "occurrence",
     "points - min(cap, Σ count × each), not below floor (0: 扣完为止)",
     _deduction, _deduction_bounds,
-    (_ITEMS, Param("cap", "number", help="total deduction cap (default: the item's points)"),
-     Param("floor", "number", 0, help="lowest score; none for 倒扣")),
+    (_ITEMS, Param("cap", "number", label="累计上限（封顶）", help="total deduction cap (default: the item's points)"),
+     Param("floor", "number", 0, label="最低得分", help="lowest score; none for 倒扣")),
     needs_value=False, example="缺1次扣0.5分, 扣完为止 (003); 重大刑案 -1, 特别重大 -3, 累计不超过 6 分 (002)"))
 
 
@@ -349,7 +357,7 @@ register(RuleKind(
     "penalty", "附加扣分项（从总分扣）", "occurrence",
     "-min(cap, Σ count × each): points taken off the total",
     _penalty, lambda ind: (-ind.params["cap"] if ind.params.get("cap") is not None else None, 0.0),
-    (_ITEMS, Param("cap", "number", help="累计扣分不超过 N 分")),
+    (_ITEMS, Param("cap", "number", label="累计上限（封顶）", help="累计扣分不超过 N 分")),
     needs_value=False, example="重点人员漏管失控 每名扣 0.5 分, 累计不超过 5 分 (002)"))
 
 
@@ -363,7 +371,7 @@ register(RuleKind(
     "bonus", "加分（按级别，封顶）", "occurrence",
     "min(cap, Σ count × points for its level); items with negative points subtract",
     _capped_occurrences, _bonus_bounds,
-    (_ITEMS, Param("cap", "number", help="最高加分 (none: 不封顶)")),
+    (_ITEMS, Param("cap", "number", label="累计上限（封顶）", help="最高加分 (none: 不封顶)")),
     needs_value=False, example="区级 1 / 市级 2 / 省级 5 / 中央 10 分/篇, 最高 10 分 (000)"))
 
 
@@ -372,8 +380,9 @@ register(RuleKind(
     "Σ points of the sub-items that are done (each field 1 = done, 0 = not)",
     _capped_occurrences, lambda ind: (0.0, min(float(sum(i.get("each", 1) for i in ind.items)),
                                       ind.params.get("cap") if ind.params.get("cap") is not None else float("inf"))),
-    (Param("items", "items", required=True, help="list of {field = yes/no field, each = points}"),
-     Param("cap", "number", help="at most this many points, when the sub-items add up to more (整理版 看现场)")),
+    (Param("items", "items", required=True, label="子项", help="list of {field = yes/no field, each = points}"),
+     Param("cap", "number", label="累计上限（封顶）",
+           help="at most this many points, when the sub-items add up to more (整理版 看现场)")),
     needs_value=False, example="制度保障 2+2+1 (001)"))
 
 
@@ -400,9 +409,10 @@ register(RuleKind(
     "bands", "分档得分/扣分", "occurrence",
     "the first band (from the top) whose `from` the value reaches gives the score or the deduction",
     _bands, _bands_bounds,
-    (Param("bands", "bands", required=True, help="list of {from = lower end, deduct = … | score = …}"),
-     Param("below", "number", help="amount below the lowest band"),
-     Param("scale", "number", 1, help="multiply the value first (100 turns a rate into percent)")),
+    (Param("bands", "bands", required=True, label="分档", help="list of {from = lower end, deduct = … | score = …}"),
+     Param("below", "number", label="最低档以下", help="amount below the lowest band"),
+     Param("scale", "number", 1, label="换算倍数（100 把比率换成百分数）",
+           help="multiply the value first (100 turns a rate into percent)")),
     example="完整率 [80,90) 扣 0.5, [70,80) 扣 1, [60,70) 扣 1.5, <60 扣 2 (002)"))
 
 
@@ -424,14 +434,16 @@ register(RuleKind(
     "value >= standard: full; the units below it are ranked, the first gets (1-step) of the points, "
     "the next (1-2×step) …, ties share a place, never below 0",
     _rank_decay, _full,
-    (Param("standard", "number", required=True, help="达标值"),
-     Param("step", "number", required=True, help="每下降一名少得的比例 (0.05 = 5%)"),
-     Param("direction", "text", "desc", help="desc: the largest value ranks first (从大到小)",
+    (Param("standard", "number", required=True, label="标准（达标值）", help="达标值"),
+     Param("step", "number", required=True, label="每降一名少得的比例（0.05 即 5%）", help="每下降一名少得的比例 (0.05 = 5%)"),
+     Param("direction", "text", "desc", label="排序方向", help="desc: the largest value ranks first (从大到小)",
            choices=("desc", "asc")),
      Param("ranking", "text", "competition",
+           label="并列名次（competition 1,1,3 / dense 中国式 1,1,2）",
            help="competition: tied units share a place and the next skips (1,1,3); dense: 中国式 (1,1,2)",
            choices=("competition", "dense")),
      Param("decay", "text", "additive",
+           label="递减方式（additive 累减 / multiplicative 连乘）",
            help="additive: place n gets 1 - n×step of the points; multiplicative: (1 - step)^n",
            choices=("additive", "multiplicative"))),
     example="完整度 100% 得满分, 其余依次少 5% (000)"))
@@ -450,8 +462,8 @@ register(RuleKind(
     "entered", "检查组打分（有上下限）", "entered",
     "the score an inspector enters, checked to lie in [min_score, max_score]",
     _entered, _entered_bounds,
-    (Param("min_score", "number", 0, help="lowest allowed score"),
-     Param("max_score", "number", help="highest allowed score (default: the points)")),
+    (Param("min_score", "number", 0, label="最低分", help="lowest allowed score"),
+     Param("max_score", "number", label="最高分（默认为分值）", help="highest allowed score (default: the points)")),
     example="平安稳定数据上报率 0..8, 检查组打分 (002)"))
 
 
@@ -464,7 +476,7 @@ register(RuleKind(
     "weighted", "加权合成", "composite",
     "Σ weight × part (parts are fields or other indicators' scores)",
     _weighted, _full,
-    (Param("parts", "parts", required=True, help="list of {value = field or indicator, weight = 0.4}"),),
+    (Param("parts", "parts", required=True, label="组成部分", help="list of {value = field or indicator, weight = 0.4}"),),
     needs_value=False, example="半年 40% + 年终 60% (003)"))
 
 

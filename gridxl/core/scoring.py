@@ -51,6 +51,15 @@ def field_env(scheme: Scheme, frame: pd.DataFrame, level: str = "unit") -> dict[
     return env
 
 
+def rounded_measure(comp, env: Env, n: int) -> np.ndarray:
+    """An indicator's measured value to COMPARE_DIGITS decimals, as ranks and explanations compare it."""
+    with np.errstate(all="ignore"):
+        measure = np.broadcast_to(
+            np.asarray(ROUND(comp.measure, COMPARE_DIGITS).evaluate(env), dtype=float), (n,)).copy()
+    measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
+    return measure
+
+
 def _missing_mask(env_fields, keys, n):
     mask = np.zeros(n, dtype=bool)
     for key in keys:
@@ -73,10 +82,7 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
         if (level == "subunit") != ind.per_subunit:
             continue
         if comp.measure is not None and (all_measures or ind.kind == "rank_decay"):
-            measure = np.broadcast_to(
-                np.asarray(ROUND(comp.measure, COMPARE_DIGITS).evaluate(env), dtype=float), (n,)).copy()
-            measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
-            measures[key] = measure
+            measures[key] = rounded_measure(comp, env, n)
         try:
             value = comp.score.evaluate(env)
         except KeyError as exc:
@@ -193,12 +199,9 @@ def _total_expr():
     return Field("total")
 
 
-def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
-    """One indicator's score for one unit (GRID_SCORE); values keyed by field."""
+def _unit_env(scheme: Scheme, key: str, values: dict) -> Env:
+    """One unit's inputs of an indicator; the scores it reads are given or computed from the same inputs."""
     comp = scheme.compiled()[key]
-    ind = comp.indicator
-    if ind.kind == "rank_decay":
-        raise ScoringError(f"{ind.name} ({key}) ranks units against each other: score the whole table")
     fields = {k: np.asarray([float(v)]) if not isinstance(v, str) else np.asarray([v], dtype=object)
               for k, v in values.items()}
     fields.setdefault(UNIT_KEY, np.asarray([""], dtype=object))
@@ -207,13 +210,32 @@ def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
         raise ScoringError(f"{key}: missing input(s) {', '.join(missing)}")
     scores = {}
     for dep in comp.inputs:
-        if dep in scheme.compiled():  # another indicator's score: given, or computed from the same inputs
+        if dep in scheme.compiled():
             given = values.get(dep)
             scores[dep] = np.asarray([float(given)]) if given is not None and not isinstance(given, str) \
                 else np.asarray([score_indicator(scheme, dep, values)])
-    env = Env(fields, scores, {})
+    return Env(fields, scores, {})
+
+
+def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
+    """One indicator's score for one unit (GRID_SCORE); values keyed by field (or by indicator, for
+    the other indicators' scores it reads)."""
+    comp = scheme.compiled()[key]
+    ind = comp.indicator
+    if ind.kind == "rank_decay":
+        raise ScoringError(f"{ind.name} ({key}) ranks units against each other: score the whole table")
+    env = _unit_env(scheme, key, values)
     try:
         out = float(np.asarray(comp.score.evaluate(env)).reshape(-1)[0])
     except ExprError as exc:
         raise ScoringError(str(exc)) from None
     return out
+
+
+def measure_indicator(scheme: Scheme, key: str, values: dict) -> float | None:
+    """One indicator's measured value for one unit, rounded as ``score_frame`` rounds it (GRID_EXPLAIN);
+    None for an indicator without one."""
+    comp = scheme.compiled()[key]
+    if comp.measure is None:
+        return None
+    return float(rounded_measure(comp, _unit_env(scheme, key, values), 1)[0])

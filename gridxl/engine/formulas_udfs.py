@@ -4,7 +4,7 @@
 the parser looks a function name up when it reads a cell, and an unknown name
 becomes a reference to a (missing) defined name.
 
-Two ways in, the same functions (those of :mod:`udfs.gridxl_udfs`):
+Two ways in, the same functions (those of :mod:`gridxl.addin`):
 
 * ``formulas``: arguments arrive as 2-D numpy object arrays (a single cell is
   1×1), empty cells as ``schedula.EMPTY``, Excel errors as ``XlError``.
@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from udfs import gridxl_udfs
+from .. import addin
 
-PYTHON_FUNCTIONS: dict = dict(gridxl_udfs.FUNCTIONS)
+PYTHON_FUNCTIONS: dict = dict(addin.FUNCTIONS)
 FUNCTION_NAMES: tuple[str, ...] = tuple(PYTHON_FUNCTIONS)
-ERROR_PREFIX = gridxl_udfs.ERROR
+ERROR_PREFIX = addin.ERROR
 
 
 def to_python(arg):
