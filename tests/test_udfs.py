@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl import addin as A
-from gridxl.addin import demo, lite
+from gridxl.addin.build import demo, lite
 from gridxl.core import REGISTRY, builtin_schemes, score_frame
 from gridxl.core.expr import Env
 from gridxl.core.scoring import field_env

@@ -1,9 +1,9 @@
 """addin: put the GRID_* worksheet functions into Excel, and the UDF demo workbook.
 
 Two routes (docs/addin.md walks through both, click by click): classic xlwings on Windows
-Excel (``--out DIR`` writes the settings and a starter workbook; gridxl.addin.classic) and
+Excel (``--out DIR`` writes the settings and a starter workbook; gridxl.addin.build.classic) and
 xlwings Lite in Excel 365 / Excel on the web (``--lite DIR`` writes the bundle;
-gridxl.addin.lite).  ``--demo FILE`` writes the demo workbook (gridxl.addin.demo).  The
+gridxl.addin.build.lite).  ``--demo FILE`` writes the demo workbook (gridxl.addin.build.demo).  The
 committed bundle (udfs/lite/) and demo (workbook_templates/) are built by these options and
 checked by tests that build them afresh.
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..addin.classic import default_interpreter, instructions, write_addin
-from ..addin.demo import DEMO_SCHEME, build_demo_workbook
-from ..addin.lite import write_lite
+from ..addin.build.classic import default_interpreter, instructions, write_addin
+from ..addin.build.demo import DEMO_SCHEME, build_demo_workbook
+from ..addin.build.lite import write_lite
 from ..i18n import _
 from ..io.outputs import refuse_existing
 

@@ -16,16 +16,15 @@ import re
 import zipfile
 from pathlib import Path
 
-from .. import __version__
-from ..io.outputs import OutputError, atomic_path
-from .registry import FUNCTIONS
+from ... import __version__
+from ...io.outputs import OutputError, atomic_path
+from ..registry import FUNCTIONS
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # gridxl/
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # gridxl/
 SOURCE_ROOT = PACKAGE_ROOT.parent  # where gridxl/ and udfs/ sit (a checkout or site-packages)
 UDF_MODULE = "udfs.gridxl_udfs"
 LITE_DIR = SOURCE_ROOT / "udfs" / "lite"
 LITE_REQUIREMENTS = ("xlwings", "numpy", "pandas")
-BUILD_MODULES = ("classic.py", "demo.py", "lite.py")  # gridxl/addin modules that write files: not carried
 _PAYLOAD_RE = re.compile(r'^_PAYLOAD = \(\n(?:    "[A-Za-z0-9+/=]*"\n)*\)\n', re.M)
 
 
@@ -34,9 +33,8 @@ def lite_payload_files() -> dict[str, bytes]:
     files: dict[str, Path] = {"gridxl/__init__.py": PACKAGE_ROOT / "__init__.py"}
     for path in sorted((PACKAGE_ROOT / "core").rglob("*.py")):
         files[path.relative_to(SOURCE_ROOT).as_posix()] = path
-    for path in sorted((PACKAGE_ROOT / "addin").glob("*.py")):
-        if path.name not in BUILD_MODULES:
-            files[path.relative_to(SOURCE_ROOT).as_posix()] = path
+    for path in sorted((PACKAGE_ROOT / "addin").glob("*.py")):  # not addin/build: it writes files
+        files[path.relative_to(SOURCE_ROOT).as_posix()] = path
     for path in sorted((PACKAGE_ROOT / "schemes").glob("*.toml")):
         files[path.relative_to(SOURCE_ROOT).as_posix()] = path
     udfs_dir = SOURCE_ROOT / "udfs"

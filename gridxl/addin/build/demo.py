@@ -13,15 +13,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..core import get_scheme, score_frame
-from ..core.expr import Refs
-from ..core.scheme import UNIT_KEY
-from ..io.inputs import read_table
-from ..io.outputs import OutputError, atomic_path, new_temp_file
-from ..workbook.cached_values import write_cached_values
-from .kind_functions import KINDS, kind_arguments
+from ...core import get_scheme, score_frame
+from ...core.expr import Refs
+from ...core.scheme import UNIT_KEY
+from ...io.inputs import read_table
+from ...io.outputs import OutputError, atomic_path, new_temp_file
+from ...engine.cached_values import write_cached_values
+from ..kind_functions import KINDS, kind_arguments
 from .lite import PACKAGE_ROOT, SOURCE_ROOT, UDF_MODULE
-from .scheme_functions import reads_other_units
+from ..scheme_functions import reads_other_units
 
 DEMO_SCHEME = "yushui-2022"
 DEMO_PATH = SOURCE_ROOT / "workbook_templates" / f"demo-udf-{DEMO_SCHEME}.xlsx"

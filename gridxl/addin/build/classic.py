@@ -13,10 +13,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .. import __version__
-from ..io.outputs import atomic_path
+from ... import __version__
+from ...io.outputs import atomic_path
 from .lite import SOURCE_ROOT, UDF_MODULE, folder, write_lite, write_texts
-from .registry import FUNCTIONS
+from ..registry import FUNCTIONS
 
 UDF_FILE = SOURCE_ROOT / "udfs" / "gridxl_udfs.py"
 
