@@ -338,7 +338,7 @@ class Scheme:
         kind = ind.rule_kind
         measure = self.parse_expr(ind.value_text, ind, "value") if ind.value_text else None
         try:
-            raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.name == "rank_decay" else measure)
+            raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.reads_other_units else measure)
         except (KeyError, TypeError, ExprError) as exc:
             raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
         score: Expr = ROUND(raw, ind.digits)

@@ -226,8 +226,7 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     if expected_units is not None:
         _check_unit_list(plan, {r: n for r, n in unit_names.items() if r not in inserted},
                          [u for u in expected_units if u not in deleted], problems)
-    before = plan_of(layout, sch)
-    before.marks = False  # the formulas as gridxl wrote them before templates showed 输入有误
+    before = plan_of(layout, sch, marks=False)  # the formulas as gridxl wrote them before templates showed 输入有误
     earlier = _check_formulas(plan, reader, problems, rows, before)
     if earlier:
         notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (without 输入有误 marks, or "

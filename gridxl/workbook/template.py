@@ -37,8 +37,10 @@ from typing import Callable
 from gridxl import __version__
 from gridxl.core.excel_math import format_number
 from gridxl.core.expr import Expr, Field, Func, Measure, Num, Refs, Score, Text
-from gridxl.core.ranks import DENSE_RANK, DENSE_RANK_PLAIN
-from gridxl.core.validity import INVALID, any_invalid, invalid_value
+from gridxl.core.cells import (GridAverage, flag_cell, grade_cell, measure_cell, score_cell, stars_cell, total_cell,
+                               unit_name_cell)
+from gridxl.core.ranks import DENSE_RANK, DENSE_RANK_PLAIN, SORT_BASE, CompetitionRank, SortKey, Ties
+from gridxl.core.summary import STATS, ColumnStat, Mirror, SortedRow
 from gridxl.core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indicator, Scheme
 from gridxl.engine import recalculate
 from gridxl.engine.cached_values import Package, col_letters, write_cached_values
@@ -52,12 +54,14 @@ from gridxl.io.sheet_text import formula_cell, seal_text
 FIRST_ROW = 5
 HEADER_ROWS = 4
 INFO, INPUT, SCORE, SUMMARY, META = "说明", "录入", "评分", "汇总", "_gridxl"
-SORT_BASE = 1_000_000  # sort key = rank × SORT_BASE + row: unique, exact, and in ranking order
 DEFAULT_ROWS = 30
 MAX_UNIT_ROWS = 20_000  # a template's units (recalc and check measured at 10,000)
 MAX_SUBUNIT_ROWS = 200_000  # ten grids per unit by default
 DEFAULT_SUBUNITS_PER_UNIT = 10
 MODES = ("native", "udf")
+
+
+_ROW = "\x00"  # the row in a formula printed once for a whole column
 
 
 class TemplateError(ValueError):
@@ -75,17 +79,22 @@ class Column:
     header: str
     col: int = 0
     kind: str = "formula"  # formula, input, static
-    formula: Callable[[int], str] | None = None  # row -> formula text without '='
+    tree: Expr | None = None  # the formula of every row (gridxl.core.cells, ranks, summary)
     number_format: str = "General"
     hidden: bool = False
     group: str = ""  # the section header above (row 3)
     hint: str = ""  # row 3 text for inputs (what to type)
     spec: FieldSpec | None = None
     points: float | None = None
+    printer: Callable[[int], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def letter(self) -> str:
         return col_letters(self.col)
+
+    def formula(self, row: int) -> str:
+        """The formula text (without '=') of this column's cell in ``row``."""
+        return self.printer(row)
 
 
 @dataclass
@@ -153,14 +162,14 @@ class Plan:
     """Where everything goes, and the formula of every formula cell."""
 
     def __init__(self, scheme: Scheme, formulas: str = "native", unit_rows: int = DEFAULT_ROWS,
-                 subunit_rows: int | None = None, period: str | None = None):
+                 subunit_rows: int | None = None, period: str | None = None, marks: bool = True):
         if formulas not in MODES:
             raise TemplateError(f"--formulas must be one of {', '.join(MODES)}, got {formulas!r}")
         if unit_rows < 1:
             raise TemplateError("a template needs at least one unit row")
         self.scheme = scheme
         self.mode = formulas
-        self.marks = True  # 输入有误 in the cells an invalid input reaches (False: as gridxl wrote them before)
+        self.marks = marks  # 输入有误 in the cells an invalid input reaches (False: as gridxl wrote them before)
         self.period = period or ""
         self.period_text = period_text(period, scheme)
         self.compiled = scheme.compiled()
@@ -194,6 +203,10 @@ class Plan:
             self._grid_columns()
         self._score_columns()
         self._summary_columns()
+        for sheet in self.sheets():
+            for c in sheet.columns:
+                if c.tree is not None:
+                    c.printer = self._printer(sheet, c)
 
     # -- references ---------------------------------------------------------------------
     def sheets(self) -> list[SheetPlan]:
@@ -216,10 +229,26 @@ class Plan:
             return self.grid, self.grid
         return self.input, self.score
 
-    def refs(self, level: str, row: int, home: SheetPlan) -> Refs:
+    def _printer(self, sheet: SheetPlan, column: Column) -> Callable[[int], str]:
+        """Row -> formula text: the tree printed once with a row marker, the row put in per cell."""
+        text = column.tree.to_excel(self.refs("subunit" if sheet is self.grid else "unit", _ROW, sheet))
+        if _ROW not in text:
+            return lambda row: text
+        return lambda row: text.replace(_ROW, str(row))
+
+    def refs(self, level: str, row, home: SheetPlan) -> Refs:
         fields_sheet, scores_sheet = self._level_sheets(level)
 
         def locate(space, key):
+            if space == "result":
+                return self.score, self.score.get(key)
+            if space in ("flag", "summary"):
+                sheet = self.score if space == "flag" else self.summary
+                return sheet, sheet.get(key) if space == "summary" else sheet.get(space, key)
+            if space in ("subunit_field", "subunit_score"):
+                if key == UNIT_KEY:
+                    return self.grid, self.grid.get("unit")
+                return self.grid, self.grid.get(space.split("_")[1], key)
             if space == "field":
                 if key == UNIT_KEY:
                     return fields_sheet, fields_sheet.get("unit")
@@ -239,6 +268,8 @@ class Plan:
 
         def cell(space, key):
             sheet, c = locate(space, key)
+            if space == "summary":  # 汇总's row column, column-absolute
+                return f"${c.letter}{row}"
             return self.cell(sheet, c, row, home)
 
         def column(space, key):
@@ -267,142 +298,67 @@ class Plan:
         for ind in self.scheme.indicators:
             if ind.per_subunit:
                 g.add(Column("score", ind.key, indicator_header(ind), group=f"按{self.scheme.subunit}得分",
-                             formula=self._score_formula(ind, "subunit", g), number_format="0.00",
+                             tree=self._score_tree(ind, "subunit"), number_format="0.00",
                              points=None if ind.extra else ind.points))
         for ind in self.scheme.indicators:
             if ind.per_subunit and self._needs_measure(ind):
                 g.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列", hidden=True,
-                             formula=self._measure_formula(ind, "subunit", g), number_format="0.0000"))
+                             tree=measure_cell(self.scheme, ind.key), number_format="0.0000"))
 
     # -- 评分 ----------------------------------------------------------------------------
     def _score_columns(self):
-        s = self.score
-        unit_in = self.input.get("unit")
-        sections = {sec.key: sec for sec in self.scheme.sections}
+        s, sch, marks = self.score, self.scheme, self.marks
+        sections = {sec.key: sec for sec in sch.sections}
         s.add(Column("seq", "", "序号", kind="static", number_format="0"))
-        s.add(Column("unit", UNIT_KEY, unit_in.header,
-                     formula=lambda r: f'IF({self.cell(self.input, unit_in, r, s)}="","",'
-                                       f'{self.cell(self.input, unit_in, r, s)})'))
-        for ind in self.scheme.indicators:
+        s.add(Column("unit", UNIT_KEY, self.input.get("unit").header, tree=unit_name_cell()))
+        for ind in sch.indicators:
             sec = sections.get(ind.section)
             group = "加减分" if ind.extra and sec is None else (
                 f"{sec.name}（{_pts(sec.points)}分）" if sec is not None and sec.points is not None
                 else sec.name if sec is not None else "")
-            if ind.per_subunit:
-                formula = self._average_formula(ind)
-            else:
-                formula = self._score_formula(ind, "unit", s)
-            s.add(Column("score", ind.key, indicator_header(ind), group=group, formula=formula,
+            tree = GridAverage(ind.key, ind.digits, marks) if ind.per_subunit else self._score_tree(ind, "unit")
+            s.add(Column("score", ind.key, indicator_header(ind), group=group, tree=tree,
                          number_format="0.00", points=None if ind.extra else ind.points))
-        scores = [c for c in s.columns if c.role == "score"]
-        total = s.add(Column("total", TOTAL_KEY, f"总分\n（{_pts(self.scheme.total_points)}分）",
-                             number_format="0.00"))
-        first, last = scores[0], scores[-1]
-        total.formula = lambda r: self._marked(
-            f'COUNTIF({first.letter}{r}:{last.letter}{r},"{INVALID}")>0',
-            f'IF(COUNT({first.letter}{r}:{last.letter}{r})<{len(scores)},"",'
-            f'ROUND(SUM({first.letter}{r}:{last.letter}{r}),{self.scheme.digits}))')
-        t = total.letter
-        tr = self.span(s, total, s)
-        rank = s.add(Column("rank", "rank", "名次", number_format="0",
-                            formula=lambda r: f'IF(ISNUMBER({t}{r}),RANK({t}{r},{tr},0),{t}{r})' if self.marks
-                            else f'IF({t}{r}="","",RANK({t}{r},{tr},0))'))
-        dense = s.add(Column("rank_dense", "rank_dense", "中国式排名", number_format="0"))
+        s.add(Column("total", TOTAL_KEY, f"总分\n（{_pts(sch.total_points)}分）", number_format="0.00",
+                     tree=total_cell(sch, marks)))
+        s.add(Column("rank", "rank", "名次", number_format="0", tree=CompetitionRank(marks=marks)))
+        s.add(Column("rank_dense", "rank_dense", "中国式排名", number_format="0",
+                     tree=DENSE_RANK if marks else DENSE_RANK_PLAIN))
         if self.has_grade:
-            s.add(Column("grade", "grade", "等次", formula=self._grade_formula()))
-        if self.scheme.stars is not None:
-            s.add(Column("stars", "stars", "星级", number_format="0", formula=self._stars_formula()))
-        for flag in self.scheme.flags:
-            s.add(Column("flag", flag.key, flag.label, formula=self._flag_formula(flag)))
-        for ind in self.scheme.indicators:
+            s.add(Column("grade", "grade", "等次", tree=grade_cell(sch, marks)))
+        if sch.stars is not None:
+            s.add(Column("stars", "stars", "星级", number_format="0", tree=stars_cell(sch, marks)))
+        for flag in sch.flags:
+            s.add(Column("flag", flag.key, flag.label, tree=flag_cell(sch, flag, marks)))
+        for ind in sch.indicators:
             if not ind.per_subunit and self._needs_measure(ind):
                 s.add(Column("measure", ind.key, f"{ind.name}计算值", group="辅助列", hidden=True,
-                             formula=self._measure_formula(ind, "unit", s), number_format="0.0000"))
-        ties = s.add(Column("ties", "ties", "同分单位数", group="辅助列", hidden=True, number_format="0",
-                            formula=lambda r: f'IF({t}{r}="",1,COUNTIF({tr},{t}{r}))'))
-        ranked = {DENSE_RANK.key: total, DENSE_RANK.ties: ties}
-        dense.formula = lambda r: (DENSE_RANK if self.marks else DENSE_RANK_PLAIN).to_excel(
-            Refs(lambda space, key: f"{ranked[key].letter}{r}", lambda space, key: self.span(s, ranked[key], s)))
-        rk = rank.letter
+                             tree=measure_cell(sch, ind.key), number_format="0.0000"))
+        s.add(Column("ties", "ties", "同分单位数", group="辅助列", hidden=True, number_format="0", tree=Ties()))
         s.add(Column("sortkey", "sortkey", "排序键", group="辅助列", hidden=True, number_format="0",
-                     formula=lambda r: f'IF(ISNUMBER({rk}{r}),{rk}{r}*{SORT_BASE}+ROW(),"")' if self.marks
-                     else f'IF({rk}{r}="","",{rk}{r}*{SORT_BASE}+ROW())'))
-
-    def _marked(self, invalid: str | None, formula: str) -> str:
-        """``formula``, or 输入有误 when ``invalid`` holds (an input it reads is not a valid value)."""
-        if not self.marks or not invalid:
-            return formula
-        return f'IF({invalid},"{INVALID}",{formula})'
-
-    def _on_total(self, total: str, formula: str, blank: str) -> str:
-        """A cell computed from the total: blank or 输入有误 as the total is."""
-        if self.marks:
-            return f"IF(ISNUMBER({total}),{formula},{total})"
-        return f'IF({total}="",{blank},{formula})'
-
-    def _invalid_inputs(self, ind: Indicator, level: str, refs: Refs) -> str | None:
-        """The condition under which an indicator's inputs hold an invalid value (core/validity)."""
-        comp = self.compiled[ind.key]
-        conds = []
-        for key in comp.inputs:
-            if key == UNIT_KEY:
-                continue
-            if key in self.compiled:
-                conds.append(Score(key).eq(Text(INVALID)))
-            else:
-                conds.append(invalid_value(self.scheme.field(key), Field(key)))
-        # a numerator above its denominator is marked on its input cell and named by check, not turned into
-        # 输入有误 here: `gridxl score` still scores it (capped), and the workbook must show the same number
-        cond = any_invalid(conds)
-        return None if cond is None else cond.to_excel(refs)
+                     tree=SortKey(s.first, marks=marks)))
 
     def _needs_measure(self, ind: Indicator) -> bool:
         comp = self.compiled[ind.key]
         return comp.measure is not None and any(isinstance(n, Measure) for n in comp.score.walk())
 
-    def _guard(self, inputs: list[str], refs: Refs, unit_ref: str) -> str:
-        """The condition under which a cell stays empty: an input of its row is blank."""
-        numbers, texts = [], []
-        for key in inputs:
-            if key == UNIT_KEY:
-                texts.append(refs.cell("field", key))
-            elif key in self.compiled:
-                numbers.append(refs.cell("score", key))
-            elif self.scheme.field(key).type == "choice":
-                texts.append(refs.cell("field", key))
-            else:
-                numbers.append(refs.cell("field", key))
-        conds = [f"COUNT({','.join(numbers)})<{len(numbers)}"] if numbers else []
-        conds += [f'{t}=""' for t in texts]
-        if not conds:
-            conds = [f'{unit_ref}=""']
-        return conds[0] if len(conds) == 1 else f"OR({','.join(conds)})"
+    def _score_tree(self, ind: Indicator, level: str) -> Expr:
+        return score_cell(self.scheme, ind.key, self._score_body(ind, self.compiled[ind.key]), self.marks, level,
+                          shares=False)
 
-    def _score_formula(self, ind: Indicator, level: str, home: SheetPlan):
-        comp = self.compiled[ind.key]
-        fields_sheet, _ = self._level_sheets(level)
-        unit_col = fields_sheet.get("unit")
-
-        def formula(r):
-            refs = self.refs(level, r, home)
-            body = self._score_body(ind, comp, refs)
-            guard = self._guard(comp.inputs, refs, self.cell(fields_sheet, unit_col, r, home))
-            return self._marked(self._invalid_inputs(ind, level, refs), f'IF({guard},"",{body})')
-        return formula
-
-    def _score_body(self, ind: Indicator, comp, refs: Refs) -> str:
+    def _score_body(self, ind: Indicator, comp) -> Expr:
         if self.mode == "native":
-            return comp.score.to_excel(refs)
+            return comp.score
         if any(isinstance(n, Measure) for n in comp.score.walk()):
-            return _swap_raw(comp.score, self._rank_decay_call(ind)).to_excel(refs)
+            return _swap_raw(comp.score, self._cross_unit_call(ind))
         # GRID_SCORE finds a built-in scheme by id, any other by the path of its file
         scheme_ref = self.scheme.id if _is_builtin(self.scheme) else str(Path(self.scheme.path).resolve())
         args = [Text(scheme_ref), Text(ind.key)]
         args += [Score(key) if key in self.compiled else Field(key) for key in comp.inputs]
-        return Func("GRID_SCORE", tuple(args)).to_excel(refs)
+        return Func("GRID_SCORE", tuple(args))
 
-    def _rank_decay_call(self, ind: Indicator) -> Expr:
-        if ind.kind != "rank_decay":
+    def _cross_unit_call(self, ind: Indicator) -> Expr:
+        if not ind.rule_kind.udf:
             raise TemplateError(f"{self.scheme.id} {ind.key}: GRID_* has no function for a {ind.kind} rule "
                                 f"that reads other units")
         args = [Measure(ind.key), _ColumnRange(ind.key), ind.param_expr("standard"),
@@ -415,74 +371,12 @@ class Plan:
         args += [Text(str(v)) for v, _ in texts[:last + 1]]
         if ind.digits != 2:
             args.append(Num(float(ind.digits)))
-        return Func("GRID_RANK_DECAY", tuple(args))
-
-    def _measure_formula(self, ind: Indicator, level: str, home: SheetPlan):
-        comp = self.compiled[ind.key]
-        fields_sheet, _ = self._level_sheets(level)
-        unit_col = fields_sheet.get("unit")
-        measure = comp.measure_cell()
-
-        def formula(r):
-            refs = self.refs(level, r, home)
-            guard = self._guard(comp.measure.fields(), refs, self.cell(fields_sheet, unit_col, r, home))
-            return f'IF({guard},"",{measure.to_excel(refs)})'
-        return formula
-
-    def _average_formula(self, ind: Indicator):
-        g, s = self.grid, self.score
-        unit_in = self.input.get("unit")
-
-        def formula(r):
-            unit = self.cell(self.input, unit_in, r, s)
-            units = self.span(g, g.get("unit"), s)
-            scores = self.span(g, g.get("score", ind.key), s)
-            average = f'IFERROR(ROUND(AVERAGEIF({units},{unit},{scores}),{ind.digits}),"")'
-            invalid = f'COUNTIFS({units},{unit},{scores},"{INVALID}")>0'
-            return f'IF({unit}="","",{self._marked(invalid, average)})'
-        return formula
-
-    def _forced(self) -> list:
-        return [(self.scheme.flag_condition(f), f.grade) for f in self.scheme.flags if f.grade]
-
-    def _grade_formula(self):
-        s = self.score
-        total = s.get("total")
-
-        def formula(r):
-            refs = self.refs("unit", r, s)
-            expr = self.scheme.grade_expr(Field(TOTAL_KEY)) or Text("")
-            for cond, grade in reversed(self._forced()):
-                expr = Func("IF", (cond, Text(grade), expr))
-            return self._on_total(f"{total.letter}{r}", expr.to_excel(refs), '""')
-        return formula
-
-    def _stars_formula(self):
-        s = self.score
-        total = s.get("total")
-        expr = self.scheme.stars_expr(Field(TOTAL_KEY))
-
-        def formula(r):
-            return self._on_total(f"{total.letter}{r}", expr.to_excel(self.refs("unit", r, s)), '""')
-        return formula
-
-    def _flag_formula(self, flag):
-        s = self.score
-        total = s.get("total")
-        cond = self.scheme.flag_condition(flag)
-        label = Text(flag.label).to_excel(None)
-
-        def formula(r):
-            return self._on_total(f"{total.letter}{r}", f'IF({cond.to_excel(self.refs("unit", r, s))},{label},"")',
-                                  '""')
-        return formula
+        return Func(ind.rule_kind.udf, tuple(args))
 
     # -- 汇总 ----------------------------------------------------------------------------
     def _summary_columns(self):
         m, s = self.summary, self.score
-        shown = m.add(Column("row", "row", "评分表行", hidden=True, number_format="0"))
-        src = self.span(s, s.get("sortkey"), m)
-        shown.formula = lambda r: (f'IFERROR(MOD(SMALL({src},ROW()-{FIRST_ROW - 1}),{SORT_BASE})-{FIRST_ROW - 1},"")')
+        m.add(Column("row", "row", "评分表行", hidden=True, number_format="0", tree=SortedRow(FIRST_ROW)))
         mirrored = [("rank", "rank", "名次", "0"), ("unit", UNIT_KEY, s.get("unit").header, "General"),
                     ("total", TOTAL_KEY, s.get("total").header, "0.00")]
         if self.has_grade:
@@ -491,42 +385,26 @@ class Plan:
         if self.scheme.stars is not None:
             mirrored.append(("stars", "stars", "星级", "0"))
         for role, key, header, fmt in mirrored:
-            m.add(self._mirror(role, key, header, fmt))
+            m.add(Column("sorted", f"{role}:{key}", header, tree=Mirror("result", role), number_format=fmt))
         for c in s.columns:
             if c.role == "score":
-                m.add(self._mirror("score", c.key, c.header, "0.00", group=c.group, points=c.points))
+                m.add(Column("sorted", f"score:{c.key}", c.header, tree=Mirror("score", c.key), number_format="0.00",
+                             group=c.group, points=c.points))
         for flag in self.scheme.flags:  # every result column of 评分 shows on 汇总
-            m.add(self._mirror("flag", flag.key, flag.label, "General"))
-
-    def _mirror(self, role, key, header, fmt, group="", points=None) -> Column:
-        m, s = self.summary, self.score
-        source = s.get(role, key) if role in ("score", "field", "flag") else s.get(role)
-        src = self.span(s, source, m)
-        row_col = m.get("row")
-
-        def formula(r):
-            return f'IF(${row_col.letter}{r}="","",INDEX({src},${row_col.letter}{r}))'
-        return Column("sorted", f"{role}:{key}", header, formula=formula, number_format=fmt, group=group,
-                      points=points)
+            m.add(Column("sorted", f"flag:{flag.key}", flag.label, tree=Mirror("flag", flag.key),
+                         number_format="General"))
 
     def indicator_block(self) -> list[tuple[str, float, dict[str, str]]]:
         """汇总's per-indicator table: (name, points, {heading: formula}) per base indicator."""
-        s, m = self.score, self.summary
-        out = []
-        for ind in self.scheme.indicators:
-            if ind.extra:
-                continue
-            rng = self.span(s, s.get("score", ind.key), m)
-            p = _num(ind.points)
-            out.append((ind.name, ind.points, {
-                "满分单位数": f'COUNTIF({rng},">={p}")',
-                "未达满分单位数": f'COUNTIF({rng},"<{p}")',
-                "平均分": f'IF(COUNT({rng})=0,"",ROUND(AVERAGE({rng}),2))',
-                "最低分": f'IF(COUNT({rng})=0,"",MIN({rng}))',
-            }))
-        return out
+        refs = self.refs("unit", 0, self.summary)
+        return [(ind.name, ind.points, {stat: tree.to_excel(refs) for stat, tree in trees.items()})
+                for ind, trees in self.indicator_trees()]
 
-    BLOCK_HEADINGS = ("指标", "满分", "满分单位数", "未达满分单位数", "平均分", "最低分")
+    def indicator_trees(self) -> list[tuple[Indicator, dict[str, Expr]]]:
+        return [(ind, {stat: ColumnStat(stat, ind.key, ind.points) for stat in STATS})
+                for ind in self.scheme.indicators if not ind.extra]
+
+    BLOCK_HEADINGS = ("指标", "满分") + STATS
 
     def block_origin(self) -> tuple[int, int]:
         """(row, col) of the per-indicator table's heading row on 汇总."""
@@ -537,7 +415,7 @@ class Plan:
         """(sheet, row, col, '=formula') for every formula cell the generator writes."""
         for sheet in self.sheets():
             for c in sheet.columns:
-                if c.formula is None:
+                if c.tree is None:
                     continue
                 for r in range(sheet.first, sheet.last + 1):
                     yield sheet.name, r, c.col, "=" + c.formula(r)
@@ -783,8 +661,9 @@ def scheme_of(layout: Layout, override: str | None = None) -> Scheme:
     return get_scheme(layout.scheme)
 
 
-def plan_of(layout: Layout, scheme: Scheme) -> Plan:
-    return Plan(scheme, layout.formulas, layout.unit_rows, layout.subunit_rows or None, layout.period or None)
+def plan_of(layout: Layout, scheme: Scheme, marks: bool = True) -> Plan:
+    """The plan a template was made with; ``marks=False``: its formulas as gridxl wrote them before 输入有误."""
+    return Plan(scheme, layout.formulas, layout.unit_rows, layout.subunit_rows or None, layout.period or None, marks)
 
 
 # =============================================================================
