@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .excel_math import excel_round
-from .expr import IF, OR, Expr, Field, Func, Num, Score, Text
+from .expr import IF, OR, Expr, Field, Func, Score, Text
 from .scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, Scheme
 from .shares import rate_divisions
 from .validity import INVALID, any_invalid, invalid_value, numerator_above
