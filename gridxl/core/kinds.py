@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .excel_math import format_number
+from .texts import cat, numbers, percents, pick
 from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Func, Measure, Num, ROUNDUP, SUM, as_expr,
                    settled)
 
@@ -105,12 +107,10 @@ def _full(ind):
 
 
 def _pct(x: float) -> str:
-    from .excel_math import format_number
     return format_number(x * 100, 2) + "%"
 
 
 def _n(x: float) -> str:
-    from .excel_math import format_number
     return format_number(x, 4)
 
 
@@ -130,7 +130,6 @@ def value_text(ind, value: float) -> str:
 
 def value_texts(ind, value):
     """:func:`value_text` of a whole column."""
-    from .texts import numbers, percents
     if ind.rule_kind.measure_is_share(ind):
         return percents(value)
     return numbers(value, 4)
@@ -138,7 +137,6 @@ def value_texts(ind, value):
 
 def _explain_ratio(ind, value, score):
     """The tail of an explanation, for whole columns: '>= 100% -> 20', '-> 5×93.75% = 4.69'."""
-    from .texts import cat, numbers, pick
     standard = ind.param_value("standard")
     std = value_text(ind, standard)
     scored = numbers(score, 4)
@@ -177,7 +175,6 @@ def _linear(ind, value):
 
 
 def _explain_linear(ind, value, score):
-    from .texts import cat, numbers, pick
     low, high, scale = (ind.param_value(p) for p in ("low", "high", "scale"))
     unit = "%" if scale == 100 else ""
     v = np.asarray(value, dtype=float) * scale
