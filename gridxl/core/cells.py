@@ -17,7 +17,7 @@ from .excel_math import excel_round
 from .expr import IF, OR, Expr, Field, Func, Score, Text
 from .scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, Scheme
 from .shares import rate_divisions
-from .validity import INVALID, any_invalid, invalid_value, numerator_above
+from .validity import INVALID, any_invalid, invalid_value, share_invalid
 
 
 def _column(x, n: int | None = None) -> np.ndarray:
@@ -129,7 +129,7 @@ def invalid_inputs(scheme: Scheme, key: str, level: str = "unit", shares: bool =
         reads = set(comp.inputs)
         for _, num, den in rate_divisions(scheme, level):
             if set(num.fields()) | set(den.fields()) <= reads:
-                conds.append(numerator_above(num, den))
+                conds.append(share_invalid(num, den))
     return any_invalid(conds)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .cells import GridAverage, flag_cell, grade_cell, invalid_inputs, measure_cell, numbers, score_cell, stars_cell, \
+from .cells import GridAverage, flag_cell, grade_cell, measure_cell, numbers, score_cell, stars_cell, \
     total_cell
 from .expr import COMPARE_DIGITS, ROUND, Env, ExprError
 from .explain import explain_frame
@@ -66,8 +66,8 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
                         averaged: dict[str, np.ndarray] | None = None, all_measures: bool = False):
     """Scores of the indicators of one level, in dependency order; NaN where an input is blank.
 
-    Each score is the template's score cell (gridxl.core.cells.score_cell): blank while an input is; an input
-    that is not a valid value (the cell would show 输入有误) is refused.
+    Each score is the template's score cell (gridxl.core.cells.score_cell) without its 输入有误 guard: blank
+    while an input is.  Invalid typing never reaches here (gridxl.io.inputs refuses it, by the same rules).
     """
     compiled = scheme.compiled()
     scores: dict[str, np.ndarray] = dict(averaged or {})
@@ -84,7 +84,6 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
                 measure = np.broadcast_to(numbers(measure_cell(scheme, key).evaluate(env)), (n,)).copy()
                 measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
                 measures[key] = measure
-            _refuse_invalid(scheme, key, level, env, n)
             value = np.broadcast_to(numbers(cell.evaluate(env)), (n,)).copy()
             blank = np.broadcast_to(np.asarray(cell.blank.evaluate(env), dtype=bool), (n,))
         except KeyError as exc:
@@ -96,20 +95,6 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
                                f"a value is outside the scheme's tables (unknown unit or choice?) or not a number")
         scores[key] = value
     return scores, measures
-
-
-def _refuse_invalid(scheme: Scheme, key: str, level: str, env: Env, n: int):
-    """The inputs a score cell would show 输入有误 for (text, negatives, fractions in counts…) are refused."""
-    invalid = invalid_inputs(scheme, key, level)
-    if invalid is None:
-        return
-    with np.errstate(all="ignore"):
-        bad = np.broadcast_to(np.asarray(invalid.evaluate(env), dtype=bool), (n,))
-    if bad.any():
-        ind = scheme.indicator(key)
-        units = [str(u) for u in np.asarray(env.fields[UNIT_KEY])[bad][:5]]
-        raise ScoringError(f"indicator {key!r} ({ind.name}) cannot be scored for {', '.join(units)}: "
-                           f"an input is not a valid value (text, a negative, a fraction in a count, out of range)")
 
 
 def _average_subunits(scheme: Scheme, units: np.ndarray, sub: pd.DataFrame):

@@ -171,6 +171,8 @@ def scheme_of(layout: Layout, override: str | None = None) -> Scheme:
     return get_scheme(layout.scheme)
 
 
-def plan_of(layout: Layout, scheme: Scheme, marks: bool = True) -> Plan:
-    """The plan a template was made with; ``marks=False``: its formulas as gridxl wrote them before 输入有误."""
-    return Plan(scheme, layout.formulas, layout.unit_rows, layout.subunit_rows or None, layout.period or None, marks)
+def plan_of(layout: Layout, scheme: Scheme, marks: bool = True, shares: bool = True) -> Plan:
+    """The plan a template was made with; ``marks=False``: its formulas as gridxl wrote them before 输入有误,
+    ``shares=False``: before a numerator above its denominator showed 输入有误 too."""
+    return Plan(scheme, layout.formulas, layout.unit_rows, layout.subunit_rows or None, layout.period or None, marks,
+                shares)

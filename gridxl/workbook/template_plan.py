@@ -121,7 +121,8 @@ class Plan:
     """Where everything goes, and the formula of every formula cell."""
 
     def __init__(self, scheme: Scheme, formulas: str = "native", unit_rows: int = DEFAULT_ROWS,
-                 subunit_rows: int | None = None, period: str | None = None, marks: bool = True):
+                 subunit_rows: int | None = None, period: str | None = None, marks: bool = True,
+                 shares: bool = True):
         if formulas not in MODES:
             raise TemplateError(f"--formulas must be one of {', '.join(MODES)}, got {formulas!r}")
         if unit_rows < 1:
@@ -129,6 +130,7 @@ class Plan:
         self.scheme = scheme
         self.mode = formulas
         self.marks = marks  # 输入有误 in the cells an invalid input reaches (False: as gridxl wrote them before)
+        self.shares = marks and shares  # … and where a numerator is above its denominator (False: as written before)
         self.period = period or ""
         self.period_text = period_text(period, scheme)
         self.compiled = scheme.compiled()
@@ -303,7 +305,7 @@ class Plan:
 
     def _score_tree(self, ind: Indicator, level: str) -> Expr:
         return score_cell(self.scheme, ind.key, self._score_body(ind, self.compiled[ind.key]), self.marks, level,
-                          shares=False)
+                          shares=self.shares)
 
     def _score_body(self, ind: Indicator, comp) -> Expr:
         if self.mode == "native":
