@@ -18,7 +18,7 @@ from ..core.expr import Refs
 from ..core.scheme import UNIT_KEY
 from ..io.inputs import read_table
 from ..io.outputs import OutputError, atomic_path, new_temp_file
-from ..workbook.cached_values import write_cached_values
+from ..engine.cached_values import write_cached_values
 from .kind_functions import KINDS, kind_arguments
 from .lite import PACKAGE_ROOT, SOURCE_ROOT, UDF_MODULE
 from .scheme_functions import reads_other_units
