@@ -15,7 +15,7 @@ Kinds are grouped the way the seeds speak of them:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,8 +24,7 @@ from .texts import cat, numbers, percents, pick
 from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Func, Measure, Num, ROUNDUP, SUM, as_expr,
                    settled)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .scheme import Indicator
+# "Indicator" in annotations is gridxl.core.scheme.Indicator, named only: scheme imports this module
 
 
 @dataclass(frozen=True)
