@@ -19,6 +19,8 @@ from gridxl.engine import recalculate
 from .excel_helpers import (cell_differences, expected_table, soffice_or_skip, table_differences, template_with,
                             workbook_scores)
 
+# the ratios are in 倍 (not shares of a whole): the rows divide 5 by 1 on purpose, which for a share would be a
+# numerator above its denominator (输入有误 in the workbook, refused by `score`)
 SCHEME = {
     "id": "zero-test", "name": "分母测试", "unit": "乡镇",
     "fields": [{"key": k, "label": label} for k, label in (("done", "完成数"), ("urban", "城镇户数"),
@@ -26,12 +28,13 @@ SCHEME = {
                                                             ("items", "事项数"))],
     "indicators": [
         {"key": "r1", "name": "覆盖率", "points": 10, "kind": "ratio", "value": "done / (urban + rural)",
-         "standard": 1},
+         "standard": 1, "value_unit": "倍"},
         {"key": "r2", "name": "办结率", "points": 10, "kind": "ratio", "value": "done / (b - c)", "standard": 1,
-         "if_zero": 3},
-        {"key": "nested", "name": "嵌套", "points": 10, "kind": "ratio", "value": "done / (b / c)", "standard": 1},
+         "if_zero": 3, "value_unit": "倍"},
+        {"key": "nested", "name": "嵌套", "points": 10, "kind": "ratio", "value": "done / (b / c)", "standard": 1,
+         "value_unit": "倍"},
         {"key": "w", "name": "条件", "points": 10, "kind": "ratio", "value": "done / urban", "standard": 1,
-         "when": [{"if": "rural / (b - c) > 1", "score": 1, "text": "农村户数超过应办数"}]},
+         "value_unit": "倍", "when": [{"if": "rural / (b - c) > 1", "score": 1, "text": "农村户数超过应办数"}]},
         {"key": "bonus", "name": "加分", "points": 0, "kind": "bonus", "extra": True,
          "items": [{"value": "items / (b - c)", "each": 1}], "cap": 5},
     ],

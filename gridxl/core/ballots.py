@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .scheme import UNIT_KEY
+from .keys import UNIT_KEY
 
 
 @dataclass

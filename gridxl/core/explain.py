@@ -167,6 +167,6 @@ def _explain_items(scheme, ind, fields, scores, score) -> np.ndarray:
         elif name:
             pieces.append(constant(str(name), n))
     detail = join_nonempty(pieces, "; ", n)
-    if ind.kind == "deduction":
-        detail = pick(detail == "", "无扣分", detail)
+    if ind.rule_kind.none_counted:
+        detail = pick(detail == "", ind.rule_kind.none_counted, detail)
     return np.strings.replace(cat(f"{ind.name}: ", detail, " -> ", numbers(score)), ":  ->", ": ->")

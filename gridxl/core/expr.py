@@ -371,17 +371,24 @@ def _is_number(x) -> bool:
         and bool(np.isfinite(x))
 
 
-def _cells(fn, otype):
+def _cells(fn, otype, numeric=None):
+    """A cell test over whole columns; ``numeric`` is its vectorised form for float columns (the core's case:
+    no text, no TRUE/FALSE, NaN for a blank)."""
     def apply(*vals):
+        if numeric is not None and len(vals) == 1 and np.asarray(vals[0]).dtype.kind in "fiu":
+            return numeric(np.asarray(vals[0], dtype=float))
         return np.vectorize(fn, otypes=[otype])(*[np.asarray(v, dtype=object) for v in vals])
     return apply
 
 
+_ISNUMBER = _cells(_is_number, bool, np.isfinite)
+
 _CELL_TESTS = {
-    "ISNUMBER": _cells(_is_number, bool),
-    "ISBLANK": _cells(lambda x: x is None or (isinstance(x, float) and bool(np.isnan(x))), bool),
-    "N": _cells(lambda x: float(x) if _is_number(x) else 1.0 if x is True else 0.0, float),
-    "COUNT": lambda *vals: sum(_cells(_is_number, bool)(v).astype(float) for v in vals),
+    "ISNUMBER": _ISNUMBER,
+    "ISBLANK": _cells(lambda x: x is None or (isinstance(x, float) and bool(np.isnan(x))), bool, np.isnan),
+    "N": _cells(lambda x: float(x) if _is_number(x) else 1.0 if x is True else 0.0, float,
+                lambda a: np.where(np.isfinite(a), a, 0.0)),
+    "COUNT": lambda *vals: sum(_ISNUMBER(v).astype(float) for v in vals),
 }
 
 

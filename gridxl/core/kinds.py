@@ -15,15 +15,16 @@ Kinds are grouped the way the seeds speak of them:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
+from .excel_math import format_number
+from .texts import cat, numbers, percents, pick
 from .expr import (IF, INT, MAX, MIN, CountBetter, Expr, Func, Measure, Num, ROUNDUP, SUM, as_expr,
                    settled)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .scheme import Indicator
+# "Indicator" in annotations is gridxl.core.scheme.Indicator, named only: scheme imports this module
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,25 @@ class RuleKind:
     example: str = ""
     # the tail of an explanation for whole columns: (indicator, values, scores) -> text per row
     explain: Callable[["Indicator", Any, Any], Any] | None = field(default=None)
+    # facts other modules ask of a kind, instead of comparing its name
+    reads_other_units: bool = False  # the score reads every unit's measure (a hidden measure column)
+    udf: str = ""  # the GRID_* function a udf template calls for a kind that reads other units
+    against_standard: bool = False  # the value is held against a `standard`: a share of a whole when it is 1
+    target_standard: bool = False  # the standard is a target a bulletin quotes (达标值)
+    deducts: bool = False  # deducts from the item's points (a floor above 0 is worth a lint warning)
+    none_counted: str = ""  # what an explanation says when no item was counted
+    typed_score: bool = False  # the value is a score an inspector typed, not a measure of the unit
+
+    def measure_is_share(self, ind: "Indicator") -> bool:
+        """Whether the indicator's value is a share of a whole (a percentage; its part cannot exceed the whole)."""
+        if ind.value_unit == "%":
+            return True
+        if not self.against_standard or ind.value_unit:
+            return False
+        try:
+            return float(ind.param_value("standard")) == 1.0
+        except (TypeError, ValueError):
+            return False
 
 
 REGISTRY: dict[str, RuleKind] = {}
@@ -86,12 +106,10 @@ def _full(ind):
 
 
 def _pct(x: float) -> str:
-    from .excel_math import format_number
     return format_number(x * 100, 2) + "%"
 
 
 def _n(x: float) -> str:
-    from .excel_math import format_number
     return format_number(x, 4)
 
 
@@ -104,24 +122,20 @@ def _ratio(ind, value):
 
 def value_text(ind, value: float) -> str:
     """A measured value the way the scheme speaks of it: 93.75% for rates, 486.2 for counts."""
-    if ind.value_unit == "%" or (not ind.value_unit and ind.kind in ("ratio", "rate")
-                                 and ind.param_value("standard") == 1):
+    if ind.rule_kind.measure_is_share(ind):
         return _pct(value)
     return _n(value)
 
 
 def value_texts(ind, value):
     """:func:`value_text` of a whole column."""
-    from .texts import numbers, percents
-    if ind.value_unit == "%" or (not ind.value_unit and ind.kind in ("ratio", "rate")
-                                 and ind.param_value("standard") == 1):
+    if ind.rule_kind.measure_is_share(ind):
         return percents(value)
     return numbers(value, 4)
 
 
 def _explain_ratio(ind, value, score):
     """The tail of an explanation, for whole columns: '>= 100% -> 20', '-> 5×93.75% = 4.69'."""
-    from .texts import cat, numbers, pick
     standard = ind.param_value("standard")
     std = value_text(ind, standard)
     scored = numbers(score, 4)
@@ -137,13 +151,14 @@ register(RuleKind(
     "ratio", "达标即得满分，不达标按比例得分", "standard",
     "points × min(1, value / standard)", _ratio, _full,
     (Param("standard", "number", 1, label="标准（达标值）", help="the standard (达标值); 1 for a rate of 100%", by_case=True),),
-    example="每万人上报事项 100 件 -> 20 分 (004)", explain=_explain_ratio))
+    example="每万人上报事项 100 件 -> 20 分 (004)", explain=_explain_ratio, against_standard=True,
+    target_standard=True))
 
 register(RuleKind(
     "rate", "比率乘分值", "standard",
     "points × rate (a ratio to a standard of 100%)", _ratio, _full,
     (Param("standard", "number", 1, label="标准（达标值）", help="kept at 1: the rate itself"),),
-    example="网格党建覆盖率 × 6 (002)", explain=_explain_ratio))
+    example="网格党建覆盖率 × 6 (002)", explain=_explain_ratio, against_standard=True))
 
 
 def _scaled(ind, value):
@@ -159,7 +174,6 @@ def _linear(ind, value):
 
 
 def _explain_linear(ind, value, score):
-    from .texts import cat, numbers, pick
     low, high, scale = (ind.param_value(p) for p in ("low", "high", "scale"))
     unit = "%" if scale == 100 else ""
     v = np.asarray(value, dtype=float) * scale
@@ -339,7 +353,8 @@ register(RuleKind(
     _deduction, _deduction_bounds,
     (_ITEMS, Param("cap", "number", label="累计上限（封顶）", help="total deduction cap (default: the item's points)"),
      Param("floor", "number", 0, label="最低得分", help="lowest score; none for 倒扣")),
-    needs_value=False, example="缺1次扣0.5分, 扣完为止 (003); 重大刑案 -1, 特别重大 -3, 累计不超过 6 分 (002)"))
+    needs_value=False, example="缺1次扣0.5分, 扣完为止 (003); 重大刑案 -1, 特别重大 -3, 累计不超过 6 分 (002)",
+    deducts=True, none_counted="无扣分"))
 
 
 def _capped_occurrences(ind, value=None):
@@ -413,7 +428,7 @@ register(RuleKind(
      Param("below", "number", label="最低档以下", help="amount below the lowest band"),
      Param("scale", "number", 1, label="换算倍数（100 把比率换成百分数）",
            help="multiply the value first (100 turns a rate into percent)")),
-    example="完整率 [80,90) 扣 0.5, [70,80) 扣 1, [60,70) 扣 1.5, <60 扣 2 (002)"))
+    example="完整率 [80,90) 扣 0.5, [70,80) 扣 1, [60,70) 扣 1.5, <60 扣 2 (002)", deducts=True))
 
 
 # -- a place among the units that miss the standard --------------------------
@@ -446,7 +461,7 @@ register(RuleKind(
            label="递减方式（additive 累减 / multiplicative 连乘）",
            help="additive: place n gets 1 - n×step of the points; multiplicative: (1 - step)^n",
            choices=("additive", "multiplicative"))),
-    example="完整度 100% 得满分, 其余依次少 5% (000)"))
+    example="完整度 100% 得满分, 其余依次少 5% (000)", reads_other_units=True, udf="GRID_RANK_DECAY"))
 
 
 # -- typed-in scores and composites -----------------------------------------
@@ -464,7 +479,7 @@ register(RuleKind(
     _entered, _entered_bounds,
     (Param("min_score", "number", 0, label="最低分", help="lowest allowed score"),
      Param("max_score", "number", label="最高分（默认为分值）", help="highest allowed score (default: the points)")),
-    example="平安稳定数据上报率 0..8, 检查组打分 (002)"))
+    example="平安稳定数据上报率 0..8, 检查组打分 (002)", typed_score=True))
 
 
 def _weighted(ind, value):

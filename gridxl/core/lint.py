@@ -116,7 +116,7 @@ def _indicators(scheme: Scheme) -> list[Finding]:
                                               f"{_n(ind.points)} points"))
         elif not ind.extra and hi is not None and hi > ind.points + 1e-9:
             out.append(Finding("note", where, f"{ind.name}: can reach {_n(hi)}, more than its {_n(ind.points)} points"))
-        if not ind.extra and lo is not None and lo > 1e-9 and ind.kind in ("deduction", "bands"):
+        if not ind.extra and lo is not None and lo > 1e-9 and ind.rule_kind.deducts:
             out.append(Finding("warning", where, f"{ind.name}: deductions are capped so the item never goes "
                                                  f"below {_n(lo)} of its {_n(ind.points)} points"))
         if lo is not None and lo < -1e-9 and not ind.extra:

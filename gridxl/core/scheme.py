@@ -16,13 +16,17 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import kinds as kinds_mod
+from .ballots import BallotConfig
+from .excel_math import format_number
+from .keys import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, SchemeError
 from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, ROUND, Expr, ExprError, Field, Measure, Num, Refs, Score, Text,
                    as_expr, parse)
 from .guards import any_zero, guarded, guarded_condition
 from .scheme_checks import SchemeCheckError, check_document, check_numbers_only
+from .streak_settings import StreakSettings, parse_streaks
 
 FIELD_TYPES = {
     "count": "whole number >= 0",
@@ -32,18 +36,6 @@ FIELD_TYPES = {
     "score": "score typed by an inspector",
     "choice": "one of the listed choices",
 }
-UNIT_KEY = "unit"
-SUBUNIT_KEY = "subunit"
-TOTAL_KEY = "total"
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .ballots import BallotConfig
-    from .streak_settings import StreakSettings
-
-
-class SchemeError(ValueError):
-    """A scheme file is malformed; the message names file, indicator and field."""
 
 
 @dataclass
@@ -84,7 +76,6 @@ class Grade:
     @property
     def band_text(self) -> str:
         """The band as the seed prints it: 80-94分, 95分以上, 60分以下."""
-        from .excel_math import format_number
         if self.min is not None and self.max is not None:
             return f"{format_number(self.min)}-{format_number(self.max)}分"
         if self.min is not None:
@@ -338,7 +329,7 @@ class Scheme:
         kind = ind.rule_kind
         measure = self.parse_expr(ind.value_text, ind, "value") if ind.value_text else None
         try:
-            raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.name == "rank_decay" else measure)
+            raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.reads_other_units else measure)
         except (KeyError, TypeError, ExprError) as exc:
             raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
         score: Expr = ROUND(raw, ind.digits)
@@ -538,7 +529,6 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     stars = Stars(**data["stars"]) if "stars" in data else None
     ballots = None
     if "ballots" in data:
-        from .ballots import BallotConfig
         b = data["ballots"]
         if not isinstance(b.get("fields"), dict) or not b["fields"]:
             raise SchemeError(f"{path}: [ballots], field 'fields': expected {{ A = \"ballot_a\", … }}")
@@ -549,7 +539,6 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
         ballots = BallotConfig(fields=dict(b["fields"]), full_mark=float(b.get("full_mark", 100)))
     streak_rule = None
     if "streaks" in data:
-        from .streak_settings import parse_streaks
         streak_rule = parse_streaks(data["streaks"], path)
     scheme = Scheme(
         id=sid, name=_need(data, "name", where), unit=_need(data, "unit", where), fields=fields,

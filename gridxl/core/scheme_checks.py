@@ -18,6 +18,7 @@ import unicodedata
 from typing import Any, Callable
 
 from . import kinds as kinds_mod
+from .expr import BinOp, Field, Func, Neg, Text
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_MAX = 64
@@ -326,7 +327,6 @@ def _unique(where: str, what: str, values: list, normalise: bool = False) -> Non
 
 def check_numbers_only(expr, text_keys: set[str], where: str) -> None:
     """Arithmetic, min/max/round… only on numbers: a unit name or a choice may only be compared."""
-    from .expr import BinOp, Field, Func, Neg, Text
 
     def is_text(node):
         return isinstance(node, Text) or (isinstance(node, Field) and node.key in text_keys)

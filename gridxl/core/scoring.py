@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .excel_math import excel_round
-from .expr import COMPARE_DIGITS, Env, ExprError, ROUND
+from .cells import GridAverage, flag_cell, grade_cell, measure_cell, numbers, score_cell, stars_cell, \
+    total_cell
+from .expr import COMPARE_DIGITS, ROUND, Env, ExprError
 from .explain import explain_frame
-from .scheme import SUBUNIT_KEY, UNIT_KEY, Scheme
+from .ranks import DENSE_RANK, CompetitionRank
+from .scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, Scheme
 
 RESULT_COLUMNS = ("total", "rank", "rank_dense")
 
@@ -60,18 +62,13 @@ def rounded_measure(comp, env: Env, n: int) -> np.ndarray:
     return measure
 
 
-def _missing_mask(env_fields, keys, n):
-    mask = np.zeros(n, dtype=bool)
-    for key in keys:
-        col = env_fields.get(key)
-        if col is not None and col.dtype != object:
-            mask |= np.isnan(col)
-    return mask
-
-
 def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, level: str = "unit",
                         averaged: dict[str, np.ndarray] | None = None, all_measures: bool = False):
-    """Scores of the indicators of one level, in dependency order; NaN where an input is blank."""
+    """Scores of the indicators of one level, in dependency order; NaN where an input is blank.
+
+    Each score is the template's score cell (gridxl.core.cells.score_cell) without its 输入有误 guard: blank
+    while an input is.  Invalid typing never reaches here (gridxl.io.inputs refuses it, by the same rules).
+    """
     compiled = scheme.compiled()
     scores: dict[str, np.ndarray] = dict(averaged or {})
     measures: dict[str, np.ndarray] = {}
@@ -81,23 +78,21 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
         ind = comp.indicator
         if (level == "subunit") != ind.per_subunit:
             continue
-        if comp.measure is not None and (all_measures or ind.kind == "rank_decay"):
-            measures[key] = rounded_measure(comp, env, n)
+        cell = score_cell(scheme, key, marks=False)
         try:
-            value = comp.score.evaluate(env)
+            if comp.measure is not None and (all_measures or ind.rule_kind.reads_other_units):
+                measure = np.broadcast_to(numbers(measure_cell(scheme, key).evaluate(env)), (n,)).copy()
+                measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
+                measures[key] = measure
+            value = np.broadcast_to(numbers(cell.evaluate(env)), (n,)).copy()
+            blank = np.broadcast_to(np.asarray(cell.blank.evaluate(env), dtype=bool), (n,))
         except KeyError as exc:
             raise ScoringError(f"indicator {key!r} reads {exc.args[0]!r}, which the input does not have") from None
-        value = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
-        blank = _missing_mask(fields, comp.inputs, n)
-        for dep in comp.inputs:
-            if dep in scores:
-                blank |= np.isnan(scores[dep])
         unscorable = np.isnan(value) & ~blank
         if unscorable.any():
             units = [str(u) for u in np.asarray(fields[UNIT_KEY])[unscorable][:5]]
             raise ScoringError(f"indicator {key!r} ({ind.name}) cannot be scored for {', '.join(units)}: "
                                f"a value is outside the scheme's tables (unknown unit or choice?) or not a number")
-        value[blank] = np.nan
         scores[key] = value
     return scores, measures
 
@@ -109,25 +104,21 @@ def _average_subunits(scheme: Scheme, units: np.ndarray, sub: pd.DataFrame):
     table = pd.DataFrame({UNIT_KEY: fields[UNIT_KEY], **scores})
     if SUBUNIT_KEY in fields:
         table.insert(1, SUBUNIT_KEY, fields[SUBUNIT_KEY])
-    means = table.groupby(UNIT_KEY, sort=False)[list(scores)].mean()
-    averaged = {}
-    for key in scores:
-        ind = scheme.indicator(key)
-        col = means[key].reindex(units).to_numpy(dtype=float)
-        averaged[key] = excel_round(col, ind.digits)
+    grid = {("subunit_field", UNIT_KEY): fields[UNIT_KEY]}
+    grid.update({("subunit_score", key): col for key, col in scores.items()})
+    env = Env({UNIT_KEY: units}, columns=grid)
+    averaged = {key: numbers(GridAverage(key, scheme.indicator(key).digits, marks=False).evaluate(env))
+                for key in scores}
     return averaged, table
 
 
 def competition_rank(total: np.ndarray) -> np.ndarray:
     """1 + how many totals are higher (ties share a rank, the next skips: 1,1,3)."""
-    s = pd.Series(total)
-    return s.rank(method="min", ascending=False).to_numpy()
+    return CompetitionRank().evaluate(Env({}, columns={"total": total}))
 
 
 def dense_rank(total: np.ndarray) -> np.ndarray:
     """中国式排名: 1 + how many distinct totals are higher (1,1,2): the node the templates print."""
-    from .expr import Env
-    from .ranks import DENSE_RANK
     return DENSE_RANK.evaluate(Env({}, columns={DENSE_RANK.key: total}))
 
 
@@ -149,32 +140,18 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
     table = pd.DataFrame({UNIT_KEY: fields[UNIT_KEY]})
     for key in ordered:
         table[key] = scores[key]
-    total = np.zeros(n)
-    for key in ordered:  # left to right, as SUM adds the row
-        total = total + scores[key]
-    total = excel_round(np.asarray(total, dtype=float).reshape(n), scheme.digits)
+    # the 评分 sheet's result cells, from the trees the template prints (gridxl.core.cells, ranks)
+    total = np.broadcast_to(numbers(total_cell(scheme, marks=False).evaluate(Env(fields, scores))), (n,)).copy()
     table["total"] = total
     table["rank"] = competition_rank(total)
     table["rank_dense"] = dense_rank(total)
-    extra_env = Env({**fields, "total": total}, scores, measures)
-    forced = np.full(n, None, dtype=object)
-    flag_values = {}
-    for flag in scheme.flags:
-        cond = scheme.flag_condition(flag)
-        hit = np.broadcast_to(np.asarray(cond.evaluate(extra_env), dtype=bool), (n,))
-        flag_values[flag.key] = np.where(hit, flag.label, "")
-        if flag.grade:
-            forced = np.where(hit & (forced == None), flag.grade, forced)  # noqa: E711
-    grade = scheme.grade_expr(_total_expr())
-    if grade is not None or any(f.grade for f in scheme.flags):
-        graded = np.broadcast_to(np.asarray(grade.evaluate(extra_env), dtype=object), (n,)) if grade is not None \
-            else np.full(n, "", dtype=object)
-        graded = np.where(forced != None, forced, graded)  # noqa: E711
-        table["grade"] = np.where(np.isnan(total), "", graded)
+    extra_env = Env({**fields, TOTAL_KEY: total}, scores, measures)
+    if scheme.grades or any(f.grade for f in scheme.flags):
+        table["grade"] = np.broadcast_to(np.asarray(grade_cell(scheme).evaluate(extra_env), dtype=object), (n,))
     if scheme.stars is not None:
         table["stars"] = stars_of(scheme, total)
-    for key, values in flag_values.items():
-        table[key] = values
+    for flag in scheme.flags:
+        table[flag.key] = np.broadcast_to(np.asarray(flag_cell(scheme, flag).evaluate(extra_env), dtype=object), (n,))
     result = ScoreResult(table, measures, sub_table)
     if explain:
         result.explain = explain_frame(scheme, fields, scores, measures, sub_table)
@@ -182,7 +159,7 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
 
 
 def stars_of(scheme: Scheme, total: np.ndarray) -> np.ndarray:
-    return np.asarray(scheme.stars_expr(_total_expr()).evaluate(Env({"total": total})), dtype=float)
+    return numbers(stars_cell(scheme).evaluate(Env({TOTAL_KEY: np.asarray(total, dtype=float)})))
 
 
 def integer_columns(table: pd.DataFrame) -> pd.DataFrame:
@@ -192,11 +169,6 @@ def integer_columns(table: pd.DataFrame) -> pd.DataFrame:
         if col in table:
             table[col] = pd.to_numeric(table[col]).round().astype("Int64")
     return table
-
-
-def _total_expr():
-    from .expr import Field
-    return Field("total")
 
 
 def _unit_env(scheme: Scheme, key: str, values: dict) -> Env:
@@ -222,7 +194,7 @@ def score_indicator(scheme: Scheme, key: str, values: dict) -> float:
     the other indicators' scores it reads)."""
     comp = scheme.compiled()[key]
     ind = comp.indicator
-    if ind.kind == "rank_decay":
+    if ind.rule_kind.reads_other_units:
         raise ScoringError(f"{ind.name} ({key}) ranks units against each other: score the whole table")
     env = _unit_env(scheme, key, values)
     try:

@@ -13,14 +13,7 @@ from .scheme import Indicator, Scheme
 
 def is_share(ind: Indicator) -> bool:
     """Whether an indicator's value is a share of a whole (so its numerator cannot exceed its denominator)."""
-    if ind.value_unit == "%":
-        return True
-    if ind.kind in ("ratio", "rate") and ind.value_unit in ("", "%"):
-        try:
-            return float(ind.param_value("standard")) == 1.0
-        except (TypeError, ValueError):
-            return False
-    return False
+    return ind.rule_kind.measure_is_share(ind)
 
 
 def rate_divisions(scheme: Scheme, level: str):

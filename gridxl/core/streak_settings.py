@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .keys import SchemeError
+
 KEYS = {"bottom": int, "warn_months": int, "veto_months": int, "margin": float, "relative": bool}
 
 
@@ -26,7 +28,6 @@ class StreakSettings:
 
 
 def parse_streaks(table, path: str) -> StreakSettings:
-    from .scheme import SchemeError
     where = f"{path}: [streaks]"
     if not isinstance(table, dict):
         raise SchemeError(f"{where}: expected a table (bottom = 2, warn_months = 3, veto_months = 6, margin = 0)")

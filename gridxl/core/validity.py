@@ -44,6 +44,15 @@ def numerator_above(num: Expr, den: Expr) -> Expr:
     return IF(typed, num > den, Num(0.0))
 
 
+def share_invalid(num: Expr, den: Expr) -> Expr:
+    """True when both sides of a rate are typed and the part is above the whole, or (a difference such as
+    ``done - overdue``) below 0: what `gridxl score` and `gridxl check` refuse, for the score cells."""
+    keys = list(dict.fromkeys(num.fields() + den.fields()))
+    typed = Func("COUNT", tuple(Field(k) for k in keys)).eq(len(keys))
+    wrong = num > den if isinstance(num, Field) else OR(num > den, num < 0)  # a field below 0: invalid_value
+    return IF(typed, wrong, Num(0.0))
+
+
 def any_invalid(conditions: list[Expr]) -> Expr | None:
     """One condition true when any of ``conditions`` is (None for none)."""
     conditions = [c for c in conditions if c is not None]
@@ -52,4 +61,4 @@ def any_invalid(conditions: list[Expr]) -> Expr | None:
     return conditions[0] if len(conditions) == 1 else OR(*conditions)
 
 
-__all__ = ["invalid_value", "numerator_above", "any_invalid", "INVALID"]
+__all__ = ["invalid_value", "numerator_above", "share_invalid", "any_invalid", "INVALID"]

@@ -187,7 +187,7 @@ def indicator_figure(scheme: Scheme, ind: Indicator, frame: pd.DataFrame, table:
 
     measure = comp.measure
     source = subunits if ind.per_subunit else frame
-    if (measure is None or source is None or ind.kind == "entered"
+    if (measure is None or source is None or ind.rule_kind.typed_score
             or any(isinstance(node, (Score, Measure)) for node in measure.walk())
             or any(k in scheme.field_keys and scheme.field(k).type == "score" for k in measure.fields())):
         return fig  # items, an inspector's score, or a measure over other scores: no district figure
@@ -237,7 +237,7 @@ def indicator_figure(scheme: Scheme, ind: Indicator, frame: pd.DataFrame, table:
         fig.value_unit = f"{num_unit}/{den_unit}"
     elif fig.how in ("sum", "mean") and not fig.percent:
         fig.value_unit = num_unit
-    if ind.kind == "ratio":
+    if ind.rule_kind.target_standard:
         std = ind.params.get("standard", 1)
         if not isinstance(std, dict):
             fig.standard = float(std)

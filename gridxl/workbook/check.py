@@ -226,8 +226,9 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     if expected_units is not None:
         _check_unit_list(plan, {r: n for r, n in unit_names.items() if r not in inserted},
                          [u for u in expected_units if u not in deleted], problems)
-    before = plan_of(layout, sch)
-    before.marks = False  # the formulas as gridxl wrote them before templates showed 输入有误
+    # the formulas as gridxl wrote them before templates showed 输入有误, and before a numerator above its
+    # denominator did
+    before = [plan_of(layout, sch, marks=False), plan_of(layout, sch, shares=False)]
     earlier = _check_formulas(plan, reader, problems, rows, before)
     if earlier:
         notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (without 输入有误 marks, or "
@@ -409,13 +410,13 @@ def _earlier_spelling(actual: str, expected: str, cell, sheet) -> bool:
     return False
 
 
-def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap, before: Plan) -> int:
+def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap, before: list[Plan]) -> int:
     """Formula cells deleted, typed over or changed; returns how many hold an earlier gridxl's spelling.
 
     On a 评分 row that reads another 录入 row (rows inserted or moved), the expected formula reads that row.
     """
     earlier = 0
-    previous: dict = {}
+    previous: dict = {}  # (sheet, row, col) -> the formulas earlier gridxl versions wrote there
     for sheet, r, c, expected in plan.formula_cells():
         actual = reader.formulas(sheet).get((r, c))
         if sheet == plan.score.name and r in rows.reads:
@@ -431,11 +432,13 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: 
                                                      f"(expected ={_short(expected)})"))
         elif not same_formula(actual, expected, (r, c), sheet):
             if not previous:  # only a file with differences pays for the earlier formulas
-                previous.update(((s, rr, cc), f) for s, rr, cc, f in before.formula_cells())
-            old = previous.get((sheet, r, c), expected)
+                for old_plan in before:
+                    for s, rr, cc, f in old_plan.formula_cells():
+                        previous.setdefault((s, rr, cc), []).append(f)
+            olds = previous.get((sheet, r, c)) or [expected]
             if sheet == plan.score.name and r in rows.reads:
-                old = retarget(old, plan.input.name, r, rows.reads[r])
-            if _earlier_spelling(actual, old, (r, c), sheet):
+                olds = [retarget(old, plan.input.name, r, rows.reads[r]) for old in olds]
+            if any(_earlier_spelling(actual, old, (r, c), sheet) for old in olds):
                 earlier += 1
                 continue
             problems.append(Problem(sheet, r, c, f"the formula was changed to ={_short(actual)} "
