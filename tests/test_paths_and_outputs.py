@@ -17,7 +17,7 @@ from gridxl.reports.history import ResultStore
 from gridxl.io.inputs import InputError
 from gridxl.io.outputs import OutputError, write_table
 
-from .conftest import ROOT, SAMPLES
+from .conftest import SAMPLES
 
 YUSHUI = SAMPLES / "yushui-2022.csv"
 
@@ -74,8 +74,7 @@ def test_sigterm_leaves_no_temporary_file(tmp_path):
     out = tmp_path / "scores.csv"
     out.write_text("previous results\n", encoding="utf-8")
     script = textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(ROOT)!r})
+        import time
         from gridxl.io.outputs import atomic_path
         with atomic_path({str(out)!r}) as tmp:
             tmp.write_text("half written", encoding="utf-8")
