@@ -23,7 +23,7 @@ from gridxl.engine.cached_values import col_letters
 
 from .conftest import ROOT, SAMPLES
 
-pytestmark = [pytest.mark.libreoffice,
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow,
               pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
                                  reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")]
 

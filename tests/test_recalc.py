@@ -24,6 +24,7 @@ from gridxl.workbook.export import scores_table
 from .excel_helpers import (IDS, SAMPLES, SCHEMES, custom_inputs, custom_scheme, expected_table, needs_udfs,
                             sample_inputs, table_differences, template_with, udfs_available, workbook_scores)
 from .strategies import frame_of, subunit_frame, unit_names, unit_rows
+from .tiers import scheme_sweep, slow
 
 DATA = SAMPLES.parent.parent / "tests" / "data"
 
@@ -40,7 +41,7 @@ def test_sample_native_template_scores_as_gridxl_score(scheme, tmp_path):
 
 
 @needs_udfs
-@pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
+@pytest.mark.parametrize("scheme", scheme_sweep(SCHEMES))
 def test_sample_udf_template_scores_as_gridxl_score(scheme, tmp_path):
     inputs = sample_inputs(scheme)
     if inputs is None:
@@ -65,6 +66,7 @@ def _random_inputs(scheme, data):
     return frame, subs
 
 
+@slow
 @pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.function_scoped_fixture])
