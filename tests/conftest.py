@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLED = os.environ.get("GRIDXL_TEST_INSTALLED") == "1"
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 SHIPPED = ("gridxl", "udfs")  # the top-level packages of the wheel
 
 if INSTALLED:
@@ -71,7 +72,7 @@ def _named(config) -> list[tuple[Path, str]]:
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("run_all") or os.environ.get("CI") or config.getoption("markexpr"):
+    if config.getoption("run_all") or IN_CI or config.getoption("markexpr"):
         return
     named = _named(config)
     keep, slow = [], []
@@ -103,6 +104,16 @@ def pytest_sessionfinish(session, exitstatus):
                   + "\n  ".join(leaked), file=sys.stderr)
 
 
+@pytest.fixture(scope="session")
+def built_templates(tmp_path_factory):
+    """Sample-filled templates built once per session (tests/excel_helpers.TemplateCache): read, never change."""
+    from .excel_helpers import TemplateCache
+    cache = TemplateCache(tmp_path_factory.mktemp("built-templates"))
+    yield cache
+    changed = cache.changed()
+    assert not changed, f"a test changed the shared templates {changed}: use built_templates.copy(...) to change one"
+
+
 @pytest.fixture
 def samples():
     return SAMPLES
@@ -117,7 +128,7 @@ try:
     from hypothesis import settings as _hypothesis_settings
 
     _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-    if os.environ.get("CI"):
+    if IN_CI:
         _hypothesis_settings.load_profile("ci")
 except ImportError:  # pragma: no cover
     pass
