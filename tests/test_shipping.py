@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement  # a dependency of matplotlib and pytest
 
 import gridxl
 from gridxl.core import builtin_schemes
@@ -75,8 +76,11 @@ def test_wheel_metadata_is_the_projects(wheel):
     info = f"gridxl-{gridxl.__version__}.dist-info"
     meta = email.parser.Parser().parsestr(wheel.read(f"{info}/METADATA").decode("utf-8"))
     assert meta["Name"] == "gridxl" and meta["Version"] == project["version"]
-    required = [r for r in meta.get_all("Requires-Dist") if "extra ==" not in r]
-    assert [r.replace(" ", "") for r in required] == [d.replace(" ", "") for d in project["dependencies"]]
+    def spelled(text):  # setuptools reorders a specifier set: compare parsed
+        r = Requirement(text)
+        return r.name.lower(), frozenset(str(s) for s in r.specifier), str(r.marker or "")
+    required = [spelled(r) for r in meta.get_all("Requires-Dist") if "extra ==" not in r]
+    assert required == [spelled(d) for d in project["dependencies"]]
     assert "gridxl = gridxl.cli:main" in wheel.read(f"{info}/entry_points.txt").decode("utf-8")
 
 
