@@ -17,6 +17,7 @@ user runs it) and compared item by item with the built-in scheme:
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if os.environ.get("GRIDXL_TEST_INSTALLED") != "1":  # scripts/test.sh runs this against the installed wheel
+    sys.path.insert(0, str(ROOT))
 
 from gridxl.core import get_scheme, score_frame  # noqa: E402
 from gridxl.core.expr import Env  # noqa: E402

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what gridxl needs on a fresh Debian/Ubuntu machine: LibreOffice and Gnumeric (the real
 # spreadsheet engines the parity and round-trip tests compare against), CJK fonts (charts and the bulletin), poppler (PDF checks),
-# python3-venv where the system Python lacks it, then gridxl with its test extras into ./.venv
+# python3-venv where the system Python lacks it, then gridxl (editable) with its test extras into ./.venv
 # (a stock Debian/Ubuntu Python refuses `pip install` into the system: externally-managed-environment).
 # Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -27,4 +27,11 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+# editable: .venv/bin/gridxl runs this checkout as it is edited.  Reinstalled only when pyproject.toml changed
+# since the last install (dependencies, entry points), which saves a build on every test run.
+stamp=.venv/.gridxl-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! .venv/bin/python -c "import gridxl" 2>/dev/null; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  echo "$want" > "$stamp"
+fi

@@ -1,8 +1,10 @@
 """Helpers shared by the workbook tests: inputs per scheme, building templates, comparing tables and cells."""
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -169,6 +171,41 @@ def template_with(scheme, path: Path, frame=None, subs=None, formulas="native", 
     return path
 
 
+class TemplateCache:
+    """Templates of the built-in schemes on their sample data, built once per test session (the
+    ``built_templates`` fixture): several modules test the same workbook.  The files are shared, so a test
+    must not change one (``copy`` gives it its own); the session checks at its end that none changed."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._built: dict[tuple, tuple[Path, str]] = {}
+
+    def sample(self, scheme, formulas: str = "native", period: str | None = None) -> Path | None:
+        """The template prefilled with the scheme's sample file(s), as template_with builds it; None without one."""
+        key = (scheme.id, formulas, period)
+        if key not in self._built:
+            inputs = sample_inputs(scheme)
+            if inputs is None:
+                return None
+            name = "-".join(part for part in (scheme.id, formulas, period) if part) + ".xlsx"
+            path = template_with(scheme, self.folder / name, *inputs, formulas=formulas,
+                                 **({"period": period} if period else {}))
+            self._built[key] = (path, _digest(path))
+        return self._built[key][0]
+
+    def copy(self, scheme, target: Path, **kw) -> Path:
+        """A private copy of ``sample(scheme, **kw)`` at ``target``, free to change."""
+        shutil.copyfile(self.sample(scheme, **kw), target)
+        return target
+
+    def changed(self) -> list[str]:
+        return [path.name for path, digest in self._built.values() if _digest(path) != digest]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def workbook_scores(path: Path) -> pd.DataFrame:
     result = recalculate(path)
     assert result.engine == "columns", f"{path.name} went to the formulas engine: {result.reason}"
@@ -243,6 +280,7 @@ def soffice_or_skip():
     return path
 
 
-__all__ = ["SCHEMES", "IDS", "SAMPLES", "TEMPLATES", "ROOT", "sample_inputs", "template_with", "workbook_scores",
+__all__ = ["SCHEMES", "IDS", "SAMPLES", "TEMPLATES", "ROOT", "sample_inputs", "template_with", "TemplateCache",
+           "workbook_scores",
            "table_differences", "expected_table", "cell_differences", "soffice_or_skip", "udfs_available",
            "needs_udfs", "custom_scheme", "custom_inputs"]

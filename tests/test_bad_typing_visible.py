@@ -20,6 +20,7 @@ from gridxl.workbook.check import check_workbook, value_problem
 from gridxl.workbook.libreoffice import convert
 
 from .excel_helpers import sample_inputs, soffice_or_skip, template_with
+from .tiers import slow
 
 TYPED = ["八十", "36998", "４６５８", -5.0, 2.5, True, "#DIV/0!", " ", 12.0, 0.0, 95.0, 0.95, None]
 
@@ -51,6 +52,7 @@ def test_every_input_column_carries_the_rule(tmp_path):
     assert len([s for s in rules if s.endswith("34")]) >= len(scheme.unit_fields())
 
 
+@slow
 def test_libreoffice_marks_exactly_the_cells_check_names(tmp_path):
     """The printed rules, evaluated by LibreOffice in cells beside the table, are TRUE on check's cells only."""
     soffice_or_skip()
@@ -109,6 +111,7 @@ def test_messy_typing_check_recalc_score_and_libreoffice_flag_the_same_cells(tmp
     assert not (tmp_path / "s.csv").exists() and not (tmp_path / "s2.csv").exists()
 
 
+@slow
 def test_messy_typing_parity_recalc_libreoffice_gnumeric(tmp_path):
     """Typed into a template, every bad-input class shows 输入有误 in the unit's affected scores, total and
     ranks: gridxl recalc, LibreOffice and Gnumeric compute the same value in every formula cell, and the

@@ -21,6 +21,7 @@ from gridxl.workbook.check import CheckError, check_workbook
 from gridxl.engine import RecalcError, recalculate
 
 from .conftest import ROOT, SAMPLES
+from .tiers import slow
 
 GOAL_BYTES = 1 << 30
 
@@ -141,6 +142,7 @@ def test_cell_limit_is_refused_before_reading(template, monkeypatch):
         check_workbook(template)
 
 
+@slow
 def test_fallback_engine_box_is_limited(tmp_path):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "=SUM(B:B)"  # whole-column: the fast engine sends it to the formulas engine
@@ -161,6 +163,7 @@ LAYOUT_JUNK = st.one_of(st.sampled_from(["", "ZZZZ", "XFD", "-1", "native", "udf
                         st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=6))
 
 
+@slow
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.integers(1, 60), st.integers(1, 7), LAYOUT_JUNK), min_size=1, max_size=5),

@@ -24,6 +24,7 @@ from gridxl.core.excel_math import format_number
 from gridxl.io.inputs import read_table
 
 from .conftest import DATA, SAMPLES
+from .tiers import slow
 
 YUSHUI = SAMPLES / "yushui-2022.csv"
 SCHEME = get_scheme("yushui-2022")
@@ -264,6 +265,7 @@ def test_east_asian_fonts_are_explicit(bulletin_docx, document):
 
 # -- LibreOffice: the .docx converts to PDF and the ranking table is on a rendered page -------------
 @pytest.mark.libreoffice
+@slow
 @pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
                     reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")
 def test_docx_converts_to_pdf_with_the_table(bulletin_docx, published, tmp_path):

@@ -18,10 +18,8 @@ def _gridxl(*args):
 
 
 @pytest.fixture
-def filled(tmp_path):
-    scheme = get_scheme("yushui-2022")
-    frame, _ = sample_inputs(scheme)
-    return template_with(scheme, tmp_path / "filled.xlsx", frame, period="2022-11")
+def filled(tmp_path, built_templates):
+    return built_templates.copy(get_scheme("yushui-2022"), tmp_path / "filled.xlsx", period="2022-11")
 
 
 def _edit(path, out, edits: dict):
@@ -33,11 +31,10 @@ def _edit(path, out, edits: dict):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
-def test_a_correctly_filled_template_has_no_problems(scheme, tmp_path):
-    inputs = sample_inputs(scheme)
-    if inputs is None:
+def test_a_correctly_filled_template_has_no_problems(scheme, built_templates):
+    path = built_templates.sample(scheme)
+    if path is None:
         pytest.skip("no sample")
-    path = template_with(scheme, tmp_path / "t.xlsx", *inputs)
     result = check_workbook(path)
     assert result.problems == [], [str(p) for p in result.problems]
 

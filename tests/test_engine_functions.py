@@ -13,6 +13,7 @@ from gridxl.engine.functions import FUNCTIONS, SPECIAL_FORMS, function
 from gridxl.workbook.libreoffice import convert
 
 from .excel_helpers import soffice_or_skip
+from .tiers import slow
 
 # the data every case reads: A numbers, text and a blank; B numbers; C texts
 DATA = {"A1": 1, "A2": 2, "A3": 3, "A4": "x", "A6": -2.5, "B1": 10, "B2": 20, "B3": 30, "C1": "a", "C2": "b",
@@ -156,6 +157,7 @@ def test_filled_down_each_function_gives_the_same_value_on_every_row(tmp_path):
 
 
 @pytest.mark.libreoffice
+@slow
 def test_libreoffice_computes_the_expected_values(book, tmp_path):
     soffice_or_skip()
     [out] = convert([book], tmp_path)

@@ -12,6 +12,10 @@ from gridxl.core.scoring import ScoringError
 from gridxl.io.inputs import InputError, read_table
 
 from .conftest import SAMPLES
+from .tiers import slow
+
+pytestmark = slow  # the slow tier: --all, CI=1
+
 
 SCHEMES = {s.id: s for s in builtin_schemes() if (SAMPLES / f"{s.id}.csv").exists() and not s.subunit_fields()
            and s.ballots is None}

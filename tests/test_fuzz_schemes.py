@@ -26,6 +26,10 @@ from gridxl.io.outputs import OutputError
 from gridxl.io.sheet_text import TextError
 
 from .conftest import SAMPLES
+from .tiers import slow
+
+pytestmark = slow  # the slow tier: --all, CI=1
+
 
 CLEAR_ERRORS = (SchemeError, ExprError, InputError, ScoringError, TemplateError, OutputError, TextError)
 SOURCES = {sid: tomllib.loads(p.read_text(encoding="utf-8")) for sid, p in sorted(builtin_paths().items())}

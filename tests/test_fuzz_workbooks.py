@@ -14,6 +14,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from gridxl.cli import main
 
 from .conftest import SAMPLES
+from .tiers import slow
+
+pytestmark = slow  # the slow tier: --all, CI=1
+
 
 JUNK = st.one_of(
     st.sampled_from(["", "  ", "１２", "1,234", "95%", "-3", "abc", "=1/0", "=A1", "#N/A", "TRUE",

@@ -11,6 +11,7 @@ import pytest
 from gridxl.core import get_scheme
 
 from .conftest import SAMPLES
+from .tiers import slow
 
 YUSHUI = SAMPLES / "yushui-2022.csv"
 SCHEME = get_scheme("yushui-2022")
@@ -63,6 +64,7 @@ def test_flags_grades_and_stars_get_their_labels(tmp_path):
     assert not any(str(c).isascii() for c in cols if c)
 
 
+@slow
 def test_recalc_export_xlsx_has_labels(tmp_path):
     template = tmp_path / "t.xlsx"
     assert run("template", "yushui-2022", "-o", template, "--data", YUSHUI).returncode == 0

@@ -21,7 +21,7 @@ from .excel_helpers import (IDS, SCHEMES, cell_differences, custom_inputs, custo
                             soffice_or_skip, template_with)
 from .strategies import frame_of, subunit_frame, unit_names, unit_rows
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 # A5 holds text here, not TRUE: LibreOffice stores TRUE as the number 1, so SUM, COUNT, SMALL and comparisons
 # over a range holding TRUE differ from Excel (which ignores it in ranges and sorts it after numbers).  gridxl

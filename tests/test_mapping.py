@@ -14,6 +14,7 @@ from gridxl.core import get_scheme
 from gridxl.io.inputs import InputError
 
 from .conftest import SAMPLES
+from .tiers import slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,7 @@ def test_proposal_maps_every_column_it_can_and_reports_the_rest(export):
     assert len(p.columns) == 17
 
 
+@slow
 def test_map_then_score_equals_scoring_the_scheme_labelled_file(tmp_path, export):
     mapping = tmp_path / "mapping.toml"
     r = run("map", "yushui-2022", export, "-o", mapping, "--yes")

@@ -15,6 +15,7 @@ from gridxl.workbook.check import check_workbook
 from gridxl.workbook.template import read_layout
 
 from .excel_helpers import SAMPLES, custom_inputs, custom_scheme, sample_inputs, template_with
+from .tiers import slow, sweep
 
 YUSHUI = SAMPLES / "yushui-2022.csv"
 
@@ -55,7 +56,7 @@ def _existing(case, tmp_path):
     return path
 
 
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case", sweep(CASES, keep=1))  # CI: every command
 def test_an_existing_file_is_replaced_only_with_force(case, tmp_path):
     existing = _existing(case, tmp_path)
     (tmp_path / "results").mkdir()
@@ -71,6 +72,7 @@ def test_an_existing_file_is_replaced_only_with_force(case, tmp_path):
     assert existing.read_bytes() != b"a month of work"
 
 
+@slow
 def test_recalc_outputs_are_replaced_only_with_force(tmp_path):
     scheme = get_scheme("yushui-2022")
     frame, _ = sample_inputs(scheme)
@@ -87,6 +89,7 @@ def test_recalc_outputs_are_replaced_only_with_force(tmp_path):
             p.unlink()
 
 
+@slow
 def test_a_filled_template_is_never_written_over(tmp_path):
     scheme = get_scheme("yushui-2022")
     frame, _ = sample_inputs(scheme)

@@ -20,15 +20,15 @@ import pytest
 
 from gridxl.core.catalog import builtin_schemes
 from gridxl.engine.cached_values import col_letters
-from gridxl.workbook.template import TEMPLATES_DIR
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
-pytestmark = [pytest.mark.libreoffice,
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow,
               pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
                                  reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")]
 
 SCHEMES = [s.id for s in builtin_schemes()]
+TEMPLATES_DIR = ROOT / "workbook_templates"  # the committed blank templates (not in the wheel)
 SHEETS_WITH_INPUT = ("录入", "网格录入")
 # pages per sheet, blank templates (30 unit rows; dongying's grid sheet has 300 blank grid rows)
 BLANK_CEILING = {"说明": 2, "录入": 4, "网格录入": 11, "评分": 2, "汇总": 4}

@@ -10,6 +10,7 @@ import sys
 import termios
 
 from .conftest import SAMPLES
+from .tiers import slow
 
 
 def _on_a_terminal(args, env=None):
@@ -51,6 +52,7 @@ def test_no_bar_when_stderr_is_not_a_terminal(tmp_path):
     assert r.returncode == 0 and "生成模板" not in r.stderr and "\r" not in r.stderr
 
 
+@slow
 def test_forced_bar_on_score_bulletin_recalc_and_check(tmp_path):
     force = {"GRIDXL_PROGRESS": "1"}
     code, shown = _on_a_terminal(["score", "yushui-2022", SAMPLES / "yushui-2022.csv", "-o", tmp_path / "s.csv"],

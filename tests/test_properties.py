@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from gridxl.core import builtin_schemes, score_frame
 
 from .strategies import scheme_inputs
+from .tiers import scheme_sweep
 
 SCHEMES = builtin_schemes()
 MONOTONE_UP = {"ratio", "rate", "linear", "steps", "shortfall"}
@@ -18,7 +19,7 @@ def _score(scheme, data):
     return frame, subs, score_frame(scheme, frame, subs, measures=True)
 
 
-@pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
+@pytest.mark.parametrize("scheme", scheme_sweep(SCHEMES))
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_scores_within_bounds_and_total_is_sum(scheme, data):
@@ -43,7 +44,7 @@ def test_scores_within_bounds_and_total_is_sum(scheme, data):
         assert table["rank_dense"][i] == 1 + len(set(t[t > t[i]]))
 
 
-@pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
+@pytest.mark.parametrize("scheme", scheme_sweep(SCHEMES))
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_scores_rise_with_the_measured_value(scheme, data):
@@ -61,7 +62,7 @@ def test_scores_rise_with_the_measured_value(scheme, data):
         assert (np.diff(s[ok][order]) >= -1e-9).all(), f"{ind.key}: {list(zip(m[ok][order], s[ok][order]))}"
 
 
-@pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
+@pytest.mark.parametrize("scheme", scheme_sweep(SCHEMES))
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_one_more_occurrence_never_helps(scheme, data):

@@ -12,6 +12,7 @@ from gridxl.engine import Package, recalculate, write_recalculated
 
 from .excel_helpers import cell_differences, expected_table, soffice_or_skip, table_differences, template_with, \
     workbook_scores
+from .tiers import slow
 
 UNITS = ["甲", "乙", "丙", "丁", "戊", "己"]
 VALUES = [1.0, 0.9, 0.9, 0.8, 0.7, 0.95]
@@ -68,6 +69,7 @@ def test_native_template_recalculates_to_the_core(tmp_path, ranking, decay):
 
 
 @pytest.mark.libreoffice
+@slow
 def test_libreoffice_computes_the_same_cells(tmp_path):
     soffice_or_skip()
     files = [template_with(scheme(r, d), tmp_path / f"rd-{r}-{d}.xlsx", frame()) for r, d in HAND]

@@ -24,29 +24,30 @@ from gridxl.workbook.export import scores_table
 from .excel_helpers import (IDS, SAMPLES, SCHEMES, custom_inputs, custom_scheme, expected_table, needs_udfs,
                             sample_inputs, table_differences, template_with, udfs_available, workbook_scores)
 from .strategies import frame_of, subunit_frame, unit_names, unit_rows
+from .tiers import scheme_sweep, slow
 
 DATA = SAMPLES.parent.parent / "tests" / "data"
 
 
 # -- parity on the sample files ----------------------------------------------------------------
 @pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
-def test_sample_native_template_scores_as_gridxl_score(scheme, tmp_path):
+def test_sample_native_template_scores_as_gridxl_score(scheme, built_templates):
     inputs = sample_inputs(scheme)
     if inputs is None:
         pytest.skip(f"{scheme.id} has no sample file")
     frame, subs = inputs
-    got = workbook_scores(template_with(scheme, tmp_path / "t.xlsx", frame, subs))
+    got = workbook_scores(built_templates.sample(scheme))
     assert table_differences(expected_table(scheme, frame, subs), got) == []
 
 
 @needs_udfs
-@pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
-def test_sample_udf_template_scores_as_gridxl_score(scheme, tmp_path):
+@pytest.mark.parametrize("scheme", scheme_sweep(SCHEMES))
+def test_sample_udf_template_scores_as_gridxl_score(scheme, built_templates):
     inputs = sample_inputs(scheme)
     if inputs is None:
         pytest.skip(f"{scheme.id} has no sample file")
     frame, subs = inputs
-    got = workbook_scores(template_with(scheme, tmp_path / "t.xlsx", frame, subs, formulas="udf"))
+    got = workbook_scores(built_templates.sample(scheme, formulas="udf"))
     assert table_differences(expected_table(scheme, frame, subs), got) == []
 
 
@@ -65,6 +66,7 @@ def _random_inputs(scheme, data):
     return frame, subs
 
 
+@slow
 @pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.function_scoped_fixture])
@@ -95,10 +97,9 @@ def test_every_rule_feature_at_once_native_and_udf(tmp_path):
 
 
 # -- seed 004 through the workbook path --------------------------------------------------------
-def test_seed004_published_table_through_the_workbook(tmp_path):
+def test_seed004_published_table_through_the_workbook(tmp_path, built_templates):
     scheme = get_scheme("yushui-2022")
-    frame, _ = sample_inputs(scheme)
-    path = template_with(scheme, tmp_path / "yushui.xlsx", frame, period="2022-11")
+    path = built_templates.sample(scheme, period="2022-11")
     out = tmp_path / "out.xlsx"
     export = tmp_path / "scores.csv"
     r = subprocess.run([sys.executable, "-m", "gridxl", "recalc", str(path), "-o", str(out), "--export", str(export)],
@@ -120,10 +121,9 @@ def test_seed004_published_table_through_the_workbook(tmp_path):
     assert cached["良山镇"][13] == 3 and cached["通洲办"][12] == pytest.approx(74.25)
 
 
-def test_export_has_the_columns_of_gridxl_score(tmp_path):
+def test_export_has_the_columns_of_gridxl_score(tmp_path, built_templates):
     scheme = get_scheme("yushui-2022")
-    frame, _ = sample_inputs(scheme)
-    path = template_with(scheme, tmp_path / "t.xlsx", frame)
+    path = built_templates.sample(scheme)
     subprocess.run([sys.executable, "-m", "gridxl", "score", scheme.id, str(SAMPLES / "yushui-2022.csv"),
                     "-o", str(tmp_path / "score.csv")], check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "gridxl", "recalc", str(path), "-o", str(tmp_path / "o.xlsx"),
@@ -135,10 +135,9 @@ def test_export_has_the_columns_of_gridxl_score(tmp_path):
 
 
 # -- the written file ------------------------------------------------------------------------------
-def test_output_keeps_formulas_validation_merges_formats_and_carries_values(tmp_path):
+def test_output_keeps_formulas_validation_merges_formats_and_carries_values(tmp_path, built_templates):
     scheme = get_scheme("yushui-2022")
-    frame, _ = sample_inputs(scheme)
-    path = template_with(scheme, tmp_path / "t.xlsx", frame)
+    path = built_templates.copy(scheme, tmp_path / "t.xlsx")
     # a clerk's edit made with openpyxl drops every cached value; recalc brings them back
     wb = openpyxl.load_workbook(path)
     wb["录入"]["D5"] = 200  # 界水乡: 200 events on 27,687 people, 72.2 per 10,000 of the standard 100

@@ -21,6 +21,7 @@ from gridxl.workbook.libreoffice import convert
 from gridxl.workbook.template import Plan, save_workbook, workbook
 
 from .excel_helpers import cell_differences, sample_inputs, soffice_or_skip, template_with
+from .tiers import slow
 
 
 def _same(got: list, want: list) -> bool:
@@ -77,6 +78,7 @@ def test_a_numerator_above_its_denominator_shows_invalid_in_the_cells_that_read_
     assert all(isinstance(values[(r, s.get("total").col)], float) for r in clean)
 
 
+@slow
 def test_libreoffice_agrees_on_the_share_guard(tmp_path):
     soffice_or_skip()
     scheme = get_scheme("yushui-2022")

@@ -23,6 +23,10 @@ from gridxl.workbook.export import scores_table
 
 from .excel_helpers import (custom_inputs, custom_scheme, expected_table, sample_inputs, soffice_or_skip,
                             table_differences, template_with)
+from .tiers import slow
+
+pytestmark = slow  # the slow tier: --all, CI=1
+
 
 ROUND_TRIP_SCHEMES = ["yushui-2022", "dongying-2018", "xx-township"]
 

@@ -16,6 +16,7 @@ from gridxl.core.scheme import scheme_from_dict
 from gridxl.io.inputs import read_scheme_inputs
 
 from .conftest import SAMPLES
+from .tiers import scheme_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = list(builtin_paths())
@@ -43,7 +44,7 @@ def sample_files(sid):
     return main, (sub if sub.exists() else None), (ballots if ballots.exists() else None)
 
 
-@pytest.mark.parametrize("sid", IDS)
+@pytest.mark.parametrize("sid", scheme_sweep(IDS))
 def test_round_trip_is_exact_and_scores_every_sample_identically(tmp_path, sid):
     data = tomllib.loads(builtin_paths()[sid].read_text(encoding="utf-8"))
     book = tmp_path / "方案.xlsx"

@@ -62,10 +62,10 @@ def test_generation_is_deterministic(tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
-def test_sheets_a_clerk_recognises(tmp_path):
+def test_sheets_a_clerk_recognises(built_templates):
     scheme = get_scheme("yushui-2022")
     frame, _ = sample_inputs(scheme)
-    path = template_with(scheme, tmp_path / "t.xlsx", frame, period="2022-11")
+    path = built_templates.sample(scheme, period="2022-11")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["说明", "录入", "评分", "汇总", "_gridxl"]
     assert wb["_gridxl"].sheet_state == "hidden" and wb.active.title == "录入"

@@ -32,6 +32,7 @@ from udfs import gridxl_udfs as U
 from .conftest import DATA, ROOT, SAMPLES
 from .strategies import scheme_inputs
 from .test_kinds import CASES, make_scheme
+from .tiers import scheme_sweep
 
 SCHEMES = builtin_schemes()
 NAMES = list(A.FUNCTIONS)
@@ -224,7 +225,7 @@ def _check_scheme(scheme, frame, subs):
     return table
 
 
-@pytest.mark.parametrize("scheme", SCHEMES, ids=[s.id for s in SCHEMES])
+@pytest.mark.parametrize("scheme", scheme_sweep(SCHEMES))
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_functions_agree_with_score_frame_on_random_units(scheme, data):

@@ -109,14 +109,22 @@ def save_workbook(wb, output: Path, step=None):
             os.unlink(raw)
 
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "workbook_templates"
+# The committed blank templates are a checkout's files, not package data: an installed gridxl has no copy,
+# and refreshing them is a developer's command run in the checkout.
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "workbook_templates"
 
 
-def write_builtin_templates(folder: str | Path = TEMPLATES_DIR) -> list[Path]:
+def write_builtin_templates(folder: str | Path | None = None) -> list[Path]:
     """The blank template of every built-in scheme, as committed in workbook_templates/.
 
-    ``python -c "from gridxl.workbook.template import write_builtin_templates as w; w()"`` refreshes them.
+    ``python -c "from gridxl.workbook.template import write_builtin_templates as w; w()"`` refreshes them
+    (from the checkout; an installed gridxl needs ``folder``).
     """
+    if folder is None:
+        if not (TEMPLATES_DIR.parent / "pyproject.toml").is_file():
+            raise ValueError(f"{Path(__file__).resolve()} is not in a gridxl checkout: say which folder to write "
+                             f"the templates into")
+        folder = TEMPLATES_DIR
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []

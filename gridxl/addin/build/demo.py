@@ -24,6 +24,7 @@ from .lite import PACKAGE_ROOT, SOURCE_ROOT, UDF_MODULE
 from ..scheme_functions import reads_other_units
 
 DEMO_SCHEME = "yushui-2022"
+# where a checkout commits the demo; an installed gridxl has no workbook_templates/, so callers name the file
 DEMO_PATH = SOURCE_ROOT / "workbook_templates" / f"demo-udf-{DEMO_SCHEME}.xlsx"
 
 
@@ -65,7 +66,7 @@ def _adhoc_call(scheme, ind, cell):
     return "=" + call
 
 
-def build_demo_workbook(path: str | Path = DEMO_PATH, scheme_id: str = DEMO_SCHEME) -> Path:
+def build_demo_workbook(path: str | Path, scheme_id: str = DEMO_SCHEME) -> Path:
     """A workbook whose score cells call GRID_* on the scheme's sample data (gridxl/samples/<id>.csv).
 
     Sheet 评分: GRID_SCORE per indicator, GRID_TOTAL, GRID_RANK, GRID_RANK_CN (GRID_GRADE, GRID_STARS
