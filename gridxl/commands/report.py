@@ -63,6 +63,8 @@ def register(sub):
     p.add_argument("--subunits", help=_("with --add: per-grid inputs (.csv/.xlsx)"))
     p.add_argument("--sheet", help=_("with --add: the input sheet of an xlsx file"))
     p.add_argument("-o", "--output", help=_("write the tables and a trend chart per unit to this .xlsx"))
+    p.add_argument("--keys", action="store_true",
+                   help=_("-o .xlsx: machine keys as headers (unit, rank, run, composite …) instead of the Chinese labels"))
     p.add_argument("--margin", default=None,
                    help=_("明显低于平均值: points below the month's average (5), or a share of it (10%%); "
                           "default: the scheme's [streaks] margin, else 0"))
@@ -202,6 +204,6 @@ def cmd_history(args):
     report = h.HistoryReport(scheme, store, rule, weights)
     print(report.text)
     if args.output:
-        h.write_history_xlsx(report, args.output)
+        h.write_history_xlsx(report, args.output, keys=args.keys)
         print(f"history tables and trend charts -> {args.output}", file=sys.stderr)
     return 0

@@ -465,8 +465,17 @@ def _months_in(name: str) -> int:
     return 3 if "-Q" in str(name) else 12
 
 
-def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
-    """Totals, ranks with ↑/↓, streaks, averages, composite, and a line chart of totals per unit."""
+STREAK_LABELS = {"period": "月份", "total": "总分", "average": "当月平均分", "bottom": "后位",
+                 "below_average": "低于平均", "counts": "计入", "run": "连续月数", "status": "处理"}
+COMPOSITE_LABELS = {"composite": "综合得分", "rank": "名次"}
+
+
+def write_history_xlsx(report: HistoryReport, path: str | Path, keys: bool = False) -> Path:
+    """Totals, ranks with ↑/↓, streaks, averages, composite, and a line chart of totals per unit.
+
+    Headers are the office's words (单位 name, 名次, 连续月数, 综合得分 …) as on the 评分 sheet;
+    ``keys``: the machine keys instead (unit, rank, run, composite …), as the stored CSVs have them.
+    """
     import openpyxl
     from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
@@ -492,35 +501,36 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
         return ws
 
     s = report.scheme
+    unit = UNIT_KEY if keys else s.unit
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     if report.months:
-        totals_ws = sheet(wb, "各期总分", report.totals, s.unit)
+        totals_ws = sheet(wb, "各期总分", report.totals, unit)
         ranks = report.ranks.copy()
         moves = report.movement()
         both = pd.DataFrame(index=ranks.index)
         for m in report.months:
-            both[f"{m} 名次"] = ranks[m]
-            both[f"{m} 变化"] = moves[m]
-        sheet(wb, "名次变化", both, s.unit)
+            both[f"{m}_rank" if keys else f"{m} 名次"] = ranks[m]
+            both[f"{m}_move" if keys else f"{m} 变化"] = moves[m]
+        sheet(wb, "名次变化", both, unit)
         st = report.streaks.copy()
-        st = st.rename(columns={UNIT_KEY: s.unit, "period": "月份", "total": "总分", "average": "当月平均分",
-                                "bottom": "后位", "below_average": "低于平均", "counts": "计入", "run": "连续月数",
-                                "status": "处理"})
-        for col in ("后位", "低于平均", "计入"):
+        flags = ("bottom", "below_average", "counts")
+        for col in flags:
             st[col] = st[col].map({True: "是", False: ""})
-        sheet(wb, "连续后位", st.set_index(s.unit), s.unit)
+        if not keys:
+            st = st.rename(columns={UNIT_KEY: s.unit, **STREAK_LABELS})
+        sheet(wb, "连续后位", st.set_index(unit), unit)
         for title, (means, counts) in (("季度平均", report.quarters), ("年度平均", report.years)):
             frame = means.copy()
             for c in counts.columns:
-                frame[f"{c} 月数"] = counts[c]
-            sheet(wb, title, frame, s.unit)
+                frame[f"{c}_months" if keys else f"{c} 月数"] = counts[c]
+            sheet(wb, title, frame, unit)
         charts = wb.create_sheet("趋势图")
         n_months = len(report.months)
-        for k, unit in enumerate(report.totals.index):
+        for k, name in enumerate(report.totals.index):
             row = 2 + k
             chart = LineChart()
-            chart.title = f"{unit} 月度总分"
+            chart.title = f"{name} 月度总分"
             chart.y_axis.title = "总分"
             chart.x_axis.delete = False
             chart.y_axis.delete = False
@@ -534,7 +544,8 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
             chart.width, chart.height = 12, 6.5
             charts.add_chart(chart, f"{'AJ'[k % 2]}{1 + (k // 2) * 14}")
     if report.composite is not None:
-        sheet(wb, "综合得分", report.composite, s.unit)
+        table = report.composite if keys else report.composite.rename(columns=COMPOSITE_LABELS)
+        sheet(wb, "综合得分", table, unit)
     if not wb.worksheets:
         raise OutputError(f"{path}: nothing to write: the results folder has no months and no --weights were given")
     check_texts([str(u) for u in report.totals.index], "unit name")
