@@ -22,14 +22,16 @@ def run(*args, env=None):
 
 
 def marked_messages() -> dict[str, str]:
-    """Every string literal passed to _() in gridxl/, with where it is."""
+    """Every string literal passed to _() in gridxl/ (and to N_(), which marks a text shown later through
+    gridxl.core.translate.gettext: FIELD_TYPES), with where it is."""
     out = {}
     for path in (ROOT / "gridxl").rglob("*.py"):
-        if path.name == "i18n.py":  # the translating function itself
+        if path.name == "i18n.py" or path.parts[-2:] == ("core", "translate.py"):  # the translating functions
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_" and node.args:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_") \
+                    and node.args:
                 arg = node.args[0]
                 assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), \
                     f"{path}:{node.lineno}: _() needs a plain string (format after translating)"
@@ -45,7 +47,9 @@ def test_every_message_has_chinese_and_english():
         assert msgid.strip(), where  # the English text
         assert catalogue.get(msgid, "").strip(), f"{where}: no Chinese for {msgid!r}"
         zh = catalogue[msgid]
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), (where, zh)
+        # Chinese words, or at least Chinese punctuation ("{where}：{message}")
+        assert any("\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+                   or ch in "“”" for ch in zh), (where, zh)
         # the same placeholders in both, so .format() fills either
         import string
         fields = lambda t: sorted(f for _, f, _, _ in string.Formatter().parse(t) if f is not None)  # noqa: E731

@@ -116,7 +116,8 @@ def cmd_template(args):
                                   inputs=inputs, progress=bar)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
-    filled = f", {len(data)} prefilled" if data is not None else f", {len(units)} named" if units else ""
+    filled = (_(", {n} prefilled").format(n=len(data)) if data is not None
+              else _(", {n} named").format(n=len(units)) if units else "")
     print(_("template {id} ({mode} formulas): {unit_rows} {unit} rows{filled} -> {output}").format(
               id=scheme.id, mode=plan.mode, unit_rows=plan.unit_rows, unit=scheme.unit, filled=filled,
               output=args.output), file=sys.stderr)
@@ -136,7 +137,8 @@ def _refresh(args):
                                               formulas=args.formulas)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
-    kept = f"{units} {plan.scheme.unit}" + (f", {grids} {plan.scheme.subunit}" if grids else "")
+    kept = _("{n} {unit}").format(n=units, unit=plan.scheme.unit) + (
+        _(", {n} {subunit}").format(n=grids, subunit=plan.scheme.subunit) if grids else "")
     print(_("template {id} refreshed from {refresh}: {kept} with every typed value kept -> "
              "{output}").format(id=plan.scheme.id, refresh=args.refresh, kept=kept, output=args.output), file=sys.stderr)
     return 0
@@ -199,7 +201,7 @@ def cmd_check(args):
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}").format(note=note), file=sys.stderr)
     for problem in result.problems:
         print(problem)
     if result.problems:

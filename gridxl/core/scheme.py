@@ -133,7 +133,7 @@ class Indicator:
         if name in self.params and self.params[name] is not None:
             value = self.params[name]
             if isinstance(value, dict):
-                raise SchemeError(self._where(name) + "this parameter cannot depend on a choice here")
+                raise SchemeError(self._where(name) + _("this parameter cannot depend on a choice here"))
             return value
         for p in self.rule_kind.params:
             if p.name == name and p.default is not None:
@@ -164,7 +164,9 @@ class Indicator:
 
     def _where(self, name: str | None = None) -> str:
         path = self.scheme.path if self.scheme else "<scheme>"
-        return f"{path}: indicator {self.key!r}" + (f", field {name!r}: " if name else ": ")
+        if name:
+            return _("{path}: indicator {key!r}, field {name!r}: ").format(path=path, key=self.key, name=name)
+        return _("{path}: indicator {key!r}: ").format(path=path, key=self.key)
 
     @property
     def score_bounds(self) -> tuple[float | None, float | None]:
@@ -317,8 +319,8 @@ class Scheme:
 
     def numeric(self, expr: Expr, ind: Indicator, what: str) -> Expr:
         if isinstance(expr, Text) or (isinstance(expr, Field) and expr.key in self.text_keys):
-            raise SchemeError(ind._where(what) + f"{expr.to_excel(Refs(lambda s, k: k))} is text; a value to score "
-                              f"must be a number")
+            raise SchemeError(ind._where(what) + _("{expr} is text; a value to score must be a number").format(
+                expr=expr.to_excel(Refs(lambda s, k: k))))
         return expr
 
     # -- formulas ----------------------------------------------------------------
@@ -334,7 +336,8 @@ class Scheme:
         try:
             raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.reads_other_units else measure)
         except (KeyError, TypeError, ExprError) as exc:
-            raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
+            raise SchemeError(ind._where() + _("cannot build the {kind} rule: {exc}").format(kind=kind.name, exc=exc)) \
+                from None
         score: Expr = ROUND(raw, ind.digits)
         zero_guard = any_zero(measure) if measure is not None else None  # the denominators themselves = 0
         if zero_guard is not None:
@@ -446,7 +449,8 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     sid = _need(data, "id", where)
     fields = []
     for i, f in enumerate(data.get("fields", [])):
-        w = f"{path}: field #{i + 1}" + (f" {f.get('key')!r}" if isinstance(f, dict) and "key" in f else "")
+        w = _("{path}: field #{n}").format(path=path, n=i + 1) + (
+            f" {f.get('key')!r}" if isinstance(f, dict) and "key" in f else "")
         if not isinstance(f, dict):
             raise SchemeError(_("{w}: expected a table").format(w=w))
         ftype = f.get("type", "count")
@@ -472,7 +476,8 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
                         points=s.get("points")) for s in data.get("sections", [])]
     indicators = []
     for i, t in enumerate(data.get("indicators", [])):
-        w = f"{path}: indicator #{i + 1}" + (f" {t.get('key')!r}" if isinstance(t, dict) and "key" in t else "")
+        w = _("{path}: indicator #{n}").format(path=path, n=i + 1) + (
+            f" {t.get('key')!r}" if isinstance(t, dict) and "key" in t else "")
         if not isinstance(t, dict):
             raise SchemeError(_("{w}: expected a table").format(w=w))
         key = _need(t, "key", w)
@@ -570,7 +575,7 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     for ind in indicators:
         ind.scheme = scheme
         if ind.per_subunit and not scheme.subunit:
-            raise SchemeError(ind._where("per_subunit") + "the scheme names no subunit (subunit = \"网格\")")
+            raise SchemeError(ind._where("per_subunit") + _("the scheme names no subunit (subunit = \"网格\")"))
     for f in flags:
         try:
             check_numbers_only(parse(f.condition, lambda n: scheme.resolve(n)), scheme.text_keys, "")

@@ -283,7 +283,7 @@ def check_document(data: dict, path: str, points_unset_ok: bool = False) -> None
     check_name(data["id"], f"{path}: field 'id':")
     fields = data.get("fields", [])
     for i, f in enumerate(fields):
-        where = f"{path}: field {f['key']!r}"
+        where = _("{path}: field {key!r}").format(path=path, key=f['key'])
         _min_max(where, f)
         if f.get("type") == "choice":
             _choices(where, f.get("choices", []))

@@ -54,8 +54,9 @@ class Where:
     def cell(self, row_offset: int, col: int) -> str:
         row = self.header_row + 1 + row_offset
         if self.sheet is None:
-            return f"{self.path}, line {row}, column {col + 1}"
-        return f"{self.path}, sheet {self.sheet!r}, cell {column_letter(col)}{row}"
+            return _("{path}, line {row}, column {col}").format(path=self.path, row=row, col=col + 1)
+        return _("{path}, sheet {sheet!r}, cell {cell}").format(path=self.path, sheet=self.sheet,
+                                                                 cell=f"{column_letter(col)}{row}")
 
 
 @dataclass

@@ -90,8 +90,14 @@ def shown(value) -> str:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, Number):
         x = float(value)
-        return repr(str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
-    return repr(value)
+        return _quoted(str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
+    return _quoted(value)
+
+
+def _quoted(text) -> str:
+    """'八十' in English, “八十” in Chinese messages."""
+    from gridxl.i18n import language
+    return f"“{text}”" if language() == "zh" and isinstance(text, str) else repr(text)
 
 
 def _category(kind: type) -> str:

@@ -432,7 +432,7 @@ class HistoryReport:
         lines.append(f"{s.name}（{s.id}）：{self.store.dir}，{len(self.periods)} 期"
                      + (f"：{self.periods[0]} … {self.periods[-1]}" if self.periods else ""))
         if not self.periods:
-            lines.append(_("结果库中还没有成绩；用 gridxl history {id} DIR --add INPUT --period 2022-11 添加").format(id=s.id))
+            lines.append(f"结果库中还没有成绩；用 gridxl history {s.id} DIR --add INPUT --period 2022-11 添加")
             return "\n".join(lines)
         if self.months:
             lines.append("")

@@ -62,7 +62,7 @@ class Problem:
 
     def __str__(self):
         where = f"{self.sheet}!{self.cell}" if self.row else self.sheet
-        return f"{where}: {self.message}"
+        return _("{where}: {message}").format(where=where, message=self.message)
 
 
 @dataclass
@@ -335,11 +335,14 @@ def _check_rows_below(plan: Plan, sheet: SheetPlan, values: dict, problems: list
     unit_col = sheet.get("unit").col
     for r in rows:
         name = values.get((r, unit_col))
-        who = f"{name!r} " if name not in (None, "") else "a row "
-        problems.append(Problem(sheet.name, r, unit_col, (
-            _("{who}typed below the template's last row ({last}): no formula scores it; make "
-               "room with `gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed "
-               "value").format(who=who, last=last))))
+        if name in (None, ""):
+            text = _("a row typed below the template's last row ({last}): no formula scores it; make room with "
+                     "`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value").format(last=last)
+        else:
+            text = _("{name!r} typed below the template's last row ({last}): no formula scores it; make room with "
+                     "`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value").format(
+                         name=name, last=last)
+        problems.append(Problem(sheet.name, r, unit_col, text))
 
 
 def _check_units_have_grids(plan: Plan, units: dict[int, str], grids: dict[int, str], problems: list[Problem]):
@@ -371,11 +374,13 @@ def _blanks_problem(sheet: SheetPlan, r: int, blanks, name: str) -> Problem:
                                                  label=c.spec.label, field_types=gettext(FIELD_TYPES[c.spec.type])))
     labels = "、".join(c.spec.label for c in blanks[:6]) + ("…" if len(blanks) > 6 else "")
     span = f"{cell_name(r, blanks[0].col)}:{cell_name(r, blanks[-1].col)}"
-    who = f"{name!r}: " if name else ""
-    return Problem(sheet.name, r, blanks[0].col, _("{who}{n_blanks} inputs are blank ({span}: {labels}); its scores, total and rank "
-                                                    "stay empty until they are filled in").format(
-                                                     who=who, n_blanks=len(blanks), span=span, labels=labels),
-                   kind="blanks")
+    if name:
+        text = _("{name!r}: {n} inputs are blank ({span}: {labels}); its scores, total and rank stay empty until "
+                 "they are filled in").format(name=name, n=len(blanks), span=span, labels=labels)
+    else:
+        text = _("{n} inputs are blank ({span}: {labels}); its scores, total and rank stay empty until they are "
+                 "filled in").format(n=len(blanks), span=span, labels=labels)
+    return Problem(sheet.name, r, blanks[0].col, text, kind="blanks")
 
 
 def _describe(expr, sheet: SheetPlan, row: int) -> str:

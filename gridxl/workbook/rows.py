@@ -101,7 +101,7 @@ def row_findings(plan, rows: RowMap, unit_names: dict[int, str], recorded_units:
     for r in rows.deleted():
         i = r - first
         name = recorded_units[i] if 0 <= i < len(recorded_units) and recorded_units[i] else None
-        who = f"{name!r}" if name else f"the {plan.scheme.unit}"
+        who = f"{name!r}" if name else _("the {unit}").format(unit=plan.scheme.unit)
         deleted.add(name)
         problems.append((plan.score.name, r, score_unit, _("{who} of row {r} was deleted on {name} (its formulas read #REF!); {refresh}").format(
                                                              who=who, r=r, name=plan.input.name, refresh=refresh)))
