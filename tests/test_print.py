@@ -247,3 +247,25 @@ def test_blank_grid_rows_stay_off_paper_but_every_typed_grid_prints(tmp_path):
     last = int(re.search(r"(\d+)$", ws.print_area).group(1))
     assert ws.max_row == 304 and ws.cell(row=typed, column=2).value and not ws.cell(row=typed + 1, column=2).value
     assert typed <= last < typed + 40, (typed, last)
+
+
+def test_check_says_when_typed_grids_lie_below_the_print_area(tmp_path):
+    """A clerk who types more grids than the blank page holds is told they would not print, and how to fix it."""
+    import csv
+    wb = openpyxl.load_workbook(TEMPLATES_DIR / "dongying-2018.xlsx")
+    ws = wb["网格录入"]
+    last = int(re.search(r"(\d+)$", ws.print_area).group(1))
+    grids = list(csv.DictReader((SAMPLES / "dongying-2018-subunits.csv").open(encoding="utf-8-sig")))
+    assert len(grids) > last - 4
+    for r, g in enumerate(grids, start=5):
+        for col, key in enumerate(("unit", "subunit", "grid_type", "daily_reported", "general_reported",
+                                   "major_reported"), start=2):
+            ws.cell(row=r, column=col, value=g[key] if col <= 4 else int(g[key]))
+    wb.save(tmp_path / "typed.xlsx")
+    r = run("check", tmp_path / "typed.xlsx")
+    assert (f"网格录入: rows {last + 1}–{4 + len(grids)} are typed but lie below the print area (which ends at row "
+            f"{last}), so they do not print") in r.stderr, r.stderr
+    # a refreshed template prints them all
+    r = run("template", "--refresh", tmp_path / "typed.xlsx", "-o", tmp_path / "new.xlsx")
+    area = openpyxl.load_workbook(tmp_path / "new.xlsx")["网格录入"].print_area
+    assert int(re.search(r"(\d+)$", area).group(1)) >= 4 + len(grids), (r.stderr, area)

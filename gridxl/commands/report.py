@@ -150,7 +150,7 @@ def cmd_bulletin(args):
             print(_("ranking table and chart -> {path}").format(path=args.xlsx), file=sys.stderr)
     if store is not None:
         path = store.save(period, b.result.table, replace=args.replace, inputs=inputs)
-        print(f"stored {period} -> {path}", file=sys.stderr)
+        print(_("stored {period} -> {path}").format(period=period, path=path), file=sys.stderr)
     return 0
 
 
@@ -196,7 +196,8 @@ def cmd_history(args):
         frame, subunits = read_scheme_inputs(scheme, args.add, args.subunits, args.sheet)
         table = score_frame(scheme, frame, subunits).table
         path = store.save(period, table, replace=args.replace, inputs=[args.add, args.subunits])
-        print(f"stored {period} ({len(table)} {scheme.unit}) -> {path}", file=sys.stderr)
+        print(_("stored {period} ({n} {unit}) -> {path}").format(period=period, n=len(table), unit=scheme.unit, path=path),
+              file=sys.stderr)
     elif args.period:
         raise InputError(_("--period is for --add (the period of the added input)"))
     for name, value in (("--bottom", args.bottom), ("--warn-months", args.warn_months),

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from .excel_math import format_number
 from .scheme import Scheme
-from .translate import _
+from .translate import N_, _, gettext
 
 DECISION = "需要决定："  # a drafted reading someone must confirm: reported as a warning, not a note
+LEVELS = {"error": N_("error"), "warning": N_("warning"), "note": N_("note")}
 GRADE_STEP = 0.01  # totals are rounded to 2 decimals: bands [80, 94] and [95, …] leave (94, 95) uncovered
 
 
@@ -25,7 +26,8 @@ class Finding:
     message: str
 
     def __str__(self):
-        return f"{self.level:7} {self.where}: {self.message}"
+        level = gettext(LEVELS.get(self.level, self.level))
+        return _("{level:7} {where}: {message}").format(level=level, where=self.where, message=self.message)
 
 
 def _n(x):

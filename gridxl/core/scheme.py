@@ -504,8 +504,9 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
                 v = params[p.name]
                 if isinstance(v, dict):
                     if not p.by_case or "by" not in v:
-                        raise SchemeError(f"{w}, field {p.name!r}: expected a number"
-                                          + (" or {by = field, case = number, …}" if p.by_case else ""))
+                        raise SchemeError((_("{w}, field {name!r}: expected a number or {{by = field, case = number, …}}")
+                                           if p.by_case else _("{w}, field {name!r}: expected a number")).format(
+                                              w=w, name=p.name))
                     for ck, cv in v.items():
                         if ck != "by":
                             _number(cv, w, f"{p.name}.{ck}")

@@ -231,6 +231,7 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
                                         _("{unit} {name!r} is not on the {input} sheet").format(
                                             unit=sch.unit, name=name, input=INPUT)))
         _check_units_have_grids(plan, unit_names, grid_units, problems)
+        _check_print_area(pkg, plan.grid, grid_units, notes)
     if not unit_names:
         first, last = plan.input.first, plan.input.last
         problems.append(Problem(INPUT, 0, 0, _("no {unit} is filled in (rows {first}–{last} are empty): type each {unit}'s name "
@@ -343,6 +344,22 @@ def _check_rows_below(plan: Plan, sheet: SheetPlan, values: dict, problems: list
                      "`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value").format(
                          name=name, last=last)
         problems.append(Problem(sheet.name, r, unit_col, text))
+
+
+def _check_print_area(pkg: Package, sheet: SheetPlan, in_use: dict[int, str], notes: list[str]):
+    """Grid rows typed below the print area do not print (a blank template's area ends with its first page):
+    a note, since nothing is wrong with the scores, saying how to print them."""
+    last = 0
+    for el in pkg._xml("xl/workbook.xml").iter("{*}definedName"):
+        text = el.text or ""
+        if el.get("name") == "_xlnm.Print_Area" and text.replace("'", "").startswith(sheet.name + "!"):
+            last = max([int(m) for m in re.findall(r"\$?[A-Z]{1,3}\$?(\d+)(?=,|$)", text)] or [0])
+    beyond = sorted(r for r in in_use if r > last)
+    if last and beyond:
+        notes.append(_("{sheet}: rows {first}–{end} are typed but lie below the print area (which ends at row "
+                       "{last}), so they do not print; widen the print area (Page Layout > Print Area) or run "
+                       "`gridxl template --refresh FILE -o NEW.xlsx`, whose print area covers every typed row").format(
+                           sheet=sheet.name, first=beyond[0], end=beyond[-1], last=last))
 
 
 def _check_units_have_grids(plan: Plan, units: dict[int, str], grids: dict[int, str], problems: list[Problem]):
