@@ -29,7 +29,7 @@ from gridxl.core.shares import rate_divisions
 from gridxl.io.errors import MAX_ERRORS_SHOWN, InputError, Problems
 from gridxl.io.sources import Table, Where, column_letter, read_grid, read_source
 from gridxl.io.values import (BLANK, OK, cell_texts, expected_text, is_blank, name_column, number_column, parse_number,
-                     shown)
+                              quoted, shown)
 from gridxl.core.translate import gettext
 from gridxl.i18n import _
 
@@ -104,7 +104,7 @@ def _columns(table: Table, scheme: Scheme, specs: list[FieldSpec], level: str, p
 
 def _column_name(where: Where, j: int, headers: list) -> str:
     place = column_letter(j) if where.sheet is not None else f"{j + 1}"
-    return f"{place} ({headers[j]!r})"
+    return f"{place} ({quoted(headers[j])})"
 
 
 def _check_units(names: pd.Series, rows: np.ndarray, where: Where, col: int, problems: Problems, level: str):

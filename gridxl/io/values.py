@@ -90,11 +90,11 @@ def shown(value) -> str:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, Number):
         x = float(value)
-        return _quoted(str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
-    return _quoted(value)
+        return quoted(str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
+    return quoted(value)
 
 
-def _quoted(text) -> str:
+def quoted(text) -> str:
     """'八十' in English, “八十” in Chinese messages."""
     from gridxl.i18n import language
     return f"“{text}”" if language() == "zh" and isinstance(text, str) else repr(text)
@@ -264,4 +264,4 @@ def is_blank(col: pd.Series) -> np.ndarray:
 
 
 __all__ = ["number_column", "name_column", "normalise_name", "cell_texts", "parse_number", "expected_text",
-           "shown", "is_blank"]
+           "shown", "quoted", "is_blank"]
