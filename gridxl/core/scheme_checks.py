@@ -157,7 +157,7 @@ def table(where, v, rules: dict, required=(), unknown_ok=False):
             raise SchemeCheckError(_("{where}: field {name!r} is missing").format(where=where, name=name))
     for name, value in v.items():
         if name in rules:
-            rules[name](f"{where}, field {name!r}", value)
+            rules[name](_("{where}, field {name!r}").format(where=where, name=name), value)
         elif not unknown_ok:
             raise SchemeCheckError(_("{where}: unknown setting {name!r} (expected {rules})").format(
                                        where=where, name=name, rules=', '.join(sorted(rules))))
@@ -205,7 +205,7 @@ def _bulletin(where, v):
     """[bulletin]: types and names are checked by BulletinSettings; here only what a document cannot hold."""
     for k, text_ in (v.items() if isinstance(v, dict) else ()):
         if isinstance(text_, str):
-            _no_control(f"{where}, field {k!r}", text_)
+            _no_control(_("{where}, field {name!r}").format(where=where, name=k), text_)
 
 
 BALLOTS = {"fields": lambda w, v: None if isinstance(v, dict) else _fail(w, _("a table {A = \"ballot_a\", …}"), v),
@@ -296,7 +296,8 @@ def check_document(data: dict, path: str, points_unset_ok: bool = False) -> None
                                    path=path))
     for i, t in enumerate(indicators):
         name = t.get("key") if isinstance(t, dict) else None
-        _indicator(f"{path}: indicator #{i + 1}" + (f" {name!r}" if isinstance(name, str) else ""), t, points_unset_ok)
+        where = _("{path}: indicator #{n}").format(path=path, n=i + 1) + (f" {name!r}" if isinstance(name, str) else "")
+        _indicator(where, t, points_unset_ok)
     for g in data.get("grades", []):
         _min_max(f"{path}: grade {g['label']!r}", g)
     _unique(path, "field label", [f["label"] for f in fields], normalise=True)
