@@ -89,6 +89,8 @@ def set_language(lang: str | None = None) -> str:
         _current = gettext.NullTranslations()
     _language = lang
     _route_argparse()
+    from gridxl.core import translate  # the core's messages through the same catalogue
+    translate.install(_ if lang == "zh" else None)
     return lang
 
 

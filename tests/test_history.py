@@ -308,6 +308,32 @@ def test_history_command_over_three_months(tmp_path):
     assert again.returncode == 2 and "already stored; pass --replace" in again.stderr
 
 
+def test_history_xlsx_headers_are_the_offices_words_or_keys(tmp_path):
+    import openpyxl
+    results, sample = tmp_path / "results", SAMPLES / "liujiaoting.csv"
+    for period in ("2022-01", "2022-02"):
+        assert run("history", "yushui-2022", results, "--add", YUSHUI, "--period", period).returncode == 0
+    for period in ("2022-H1", "2022-年终"):
+        assert run("history", "liujiaoting", results, "--add", sample, "--period", period).returncode == 0
+
+    def headers(out, *extra, scheme="yushui-2022"):
+        r = run("history", scheme, results, "-o", out, *extra)
+        assert r.returncode == 0, r.stderr
+        wb = openpyxl.load_workbook(out)
+        return {ws.title: [c.value for c in ws[1]] for ws in wb.worksheets if ws.max_row > 1}
+
+    zh = headers(tmp_path / "zh.xlsx")
+    assert zh["名次变化"] == ["乡镇（街道）", "2022-01 名次", "2022-01 变化", "2022-02 名次", "2022-02 变化"]
+    assert zh["连续后位"][:4] == ["乡镇（街道）", "月份", "总分", "当月平均分"] and "连续月数" in zh["连续后位"]
+    keys = headers(tmp_path / "keys.xlsx", "--keys")
+    assert keys["名次变化"] == ["unit", "2022-01_rank", "2022-01_move", "2022-02_rank", "2022-02_move"]
+    assert keys["连续后位"][:4] == ["unit", "period", "total", "average"] and "run" in keys["连续后位"]
+    weights = ("--weights", "2022-H1=40%,2022-年终=60%")
+    assert headers(tmp_path / "c.xlsx", *weights, scheme="liujiaoting")["综合得分"][-2:] == ["综合得分", "名次"]
+    assert headers(tmp_path / "ck.xlsx", *weights, "--keys", scheme="liujiaoting")["综合得分"][-2:] == \
+        ["composite", "rank"]
+
+
 def test_history_composite_command(tmp_path):
     """Seed 003 (六角亭, an annual scheme): 半年 40% + 年终 60%; a monthly scheme refuses such periods."""
     results, sample = tmp_path / "results", SAMPLES / "liujiaoting.csv"

@@ -30,8 +30,9 @@ pytestmark = [pytest.mark.libreoffice, pytest.mark.slow,
 SCHEMES = [s.id for s in builtin_schemes()]
 TEMPLATES_DIR = ROOT / "workbook_templates"  # the committed blank templates (not in the wheel)
 SHEETS_WITH_INPUT = ("录入", "网格录入")
-# pages per sheet, blank templates (30 unit rows; dongying's grid sheet has 300 blank grid rows)
-BLANK_CEILING = {"说明": 2, "录入": 4, "网格录入": 11, "评分": 2, "汇总": 4}
+# pages per sheet, blank templates (30 unit rows; dongying's grid sheet has 300 blank grid rows, of which
+# the print area holds one page: before, they printed as 11 pages of empty tables)
+BLANK_CEILING = {"说明": 2, "录入": 4, "网格录入": 1, "评分": 2, "汇总": 4}
 # prefilled from the sample inputs (6-17 units)
 PREFILLED_CEILING = {"说明": 2, "录入": 4, "网格录入": 2, "评分": 2, "汇总": 4}
 DEVELOPER_WORDS = re.compile(r"seed\s*\d|if_zero|unspecified|\[\[|\(extra\)|gridxl (check|recalc)|--[a-z]")
@@ -229,3 +230,42 @@ def test_bulletin_xlsx_table_on_one_page_chart_on_its_own(printed):
     labels = re.search(r"<c:dLbls>.*?</c:dLbls>", chart).group(0)
     assert '<c:showVal val="1"/>' in labels and 'sz="900"' in labels  # each bar's total, in 9 pt
     assert 'rot="-2700000"' in chart  # 17 unit names slanted, not overlapping
+
+
+def test_blank_grid_rows_stay_off_paper_but_every_typed_grid_prints(tmp_path):
+    """300 grid rows: the print area is the page(s) the typed grids need, never the 300 empty rows."""
+    blank = openpyxl.load_workbook(TEMPLATES_DIR / "dongying-2018.xlsx")["网格录入"]
+    last_blank = int(re.search(r"(\d+)$", blank.print_area).group(1))
+    assert blank.max_row == 304 and 15 <= last_blank - 4 <= 40  # one page of blank rows to write on
+    out = tmp_path / "grids.xlsx"
+    grids = SAMPLES / "dongying-2018-subunits.csv"
+    r = run("template", "dongying-2018", "-o", out, "--data", SAMPLES / "dongying-2018.csv", "--subunits", grids,
+            "--subunit-rows", 300)
+    assert r.returncode == 0, r.stderr
+    ws = openpyxl.load_workbook(out)["网格录入"]
+    typed = 4 + sum(1 for line in grids.read_text(encoding="utf-8-sig").splitlines()[1:] if line.strip())
+    last = int(re.search(r"(\d+)$", ws.print_area).group(1))
+    assert ws.max_row == 304 and ws.cell(row=typed, column=2).value and not ws.cell(row=typed + 1, column=2).value
+    assert typed <= last < typed + 40, (typed, last)
+
+
+def test_check_says_when_typed_grids_lie_below_the_print_area(tmp_path):
+    """A clerk who types more grids than the blank page holds is told they would not print, and how to fix it."""
+    import csv
+    wb = openpyxl.load_workbook(TEMPLATES_DIR / "dongying-2018.xlsx")
+    ws = wb["网格录入"]
+    last = int(re.search(r"(\d+)$", ws.print_area).group(1))
+    grids = list(csv.DictReader((SAMPLES / "dongying-2018-subunits.csv").open(encoding="utf-8-sig")))
+    assert len(grids) > last - 4
+    for r, g in enumerate(grids, start=5):
+        for col, key in enumerate(("unit", "subunit", "grid_type", "daily_reported", "general_reported",
+                                   "major_reported"), start=2):
+            ws.cell(row=r, column=col, value=g[key] if col <= 4 else int(g[key]))
+    wb.save(tmp_path / "typed.xlsx")
+    r = run("check", tmp_path / "typed.xlsx")
+    assert (f"网格录入: rows {last + 1}–{4 + len(grids)} are typed but lie below the print area (which ends at row "
+            f"{last}), so they do not print") in r.stderr, r.stderr
+    # a refreshed template prints them all
+    r = run("template", "--refresh", tmp_path / "typed.xlsx", "-o", tmp_path / "new.xlsx")
+    area = openpyxl.load_workbook(tmp_path / "new.xlsx")["网格录入"].print_area
+    assert int(re.search(r"(\d+)$", area).group(1)) >= 4 + len(grids), (r.stderr, area)

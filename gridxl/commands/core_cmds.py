@@ -144,7 +144,7 @@ def cmd_lint(args):
     for name in names:
         s = get_scheme(name)
         findings = lint(s)
-        print(f"== {s.id}: {s.name} — {len(findings)} finding(s)")
+        print(_("== {id}: {name} — {n_findings} finding(s)").format(id=s.id, name=s.name, n_findings=len(findings)))
         for f in findings:
             print(f"  {f}")
         warnings += sum(f.level != "note" for f in findings)
@@ -188,5 +188,6 @@ def cmd_score(args):
         if wants_labels(args.output, args.keys, args.labels):
             table = labelled(table, s)
         write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
-    print(f"scored {len(table)} {s.unit} with {s.id} -> {args.output}", file=sys.stderr)
+    print(_("scored {n_table} {unit} with {id} -> {output}").format(
+              n_table=len(table), unit=s.unit, id=s.id, output=args.output), file=sys.stderr)
     return 0

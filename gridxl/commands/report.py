@@ -63,6 +63,8 @@ def register(sub):
     p.add_argument("--subunits", help=_("with --add: per-grid inputs (.csv/.xlsx)"))
     p.add_argument("--sheet", help=_("with --add: the input sheet of an xlsx file"))
     p.add_argument("-o", "--output", help=_("write the tables and a trend chart per unit to this .xlsx"))
+    p.add_argument("--keys", action="store_true",
+                   help=_("-o .xlsx: machine keys as headers (unit, rank, run, composite …) instead of the Chinese labels"))
     p.add_argument("--margin", default=None,
                    help=_("明显低于平均值: points below the month's average (5), or a share of it (10%%); "
                           "default: the scheme's [streaks] margin, else 0"))
@@ -83,7 +85,7 @@ def _date_text(text: str | None) -> str | None:
     try:
         return chinese_date(dt.date.fromisoformat(text))
     except ValueError:
-        raise InputError(f"--date {text!r}: expected YYYY-MM-DD, e.g. 2022-12-01") from None
+        raise InputError(_("--date {text!r}: expected YYYY-MM-DD, e.g. 2022-12-01").format(text=text)) from None
 
 
 def cmd_bulletin(args):
@@ -94,9 +96,10 @@ def cmd_bulletin(args):
     from gridxl.reports.charts import ChartError
 
     if Path(args.output).suffix.lower() != ".docx":
-        raise OutputError(f"{args.output}: the bulletin is a Word file; give a name ending in .docx")
+        raise OutputError(_("{output}: the bulletin is a Word file; give a name ending in .docx").format(
+                              output=args.output))
     if args.xlsx and Path(args.xlsx).suffix.lower() != ".xlsx":
-        raise OutputError(f"{args.xlsx}: --xlsx expects a name ending in .xlsx")
+        raise OutputError(_("{xlsx}: --xlsx expects a name ending in .xlsx").format(xlsx=args.xlsx))
     inputs = [args.input, args.subunits, args.requirements]
     refuse_overwrite(args.output, inputs)
     refuse_existing(args.output, args.force)
@@ -104,14 +107,15 @@ def cmd_bulletin(args):
         refuse_overwrite(args.xlsx, inputs + [args.output])
         refuse_existing(args.xlsx, args.force)
     if (args.previous or args.store) and not args.period:
-        raise InputError("--previous and --store need --period (e.g. --period 2022-11)")
+        raise InputError(_("--previous and --store need --period (e.g. --period 2022-11)"))
     date = _date_text(args.date)
     requirements = read_requirements(args.requirements) if args.requirements else None
     scheme = get_scheme(args.scheme)
     period = check_period(args.period, scheme=scheme) if args.period else None
     store = ResultStore(args.store, scheme) if args.store else None
     if store is not None and store.path(period).exists() and not args.replace:
-        raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
+        raise OutputError(_("{path}: period {period} is already stored; pass --replace to replace it").format(
+                              path=store.path(period), period=period))
     stages = ["读取", "计分", "写通报"] + (["写表格"] if args.xlsx else [])
     with Stages("通报", stages, wanted(large_file(args.input, args.subunits))) as bar:
         bar("读取")
@@ -121,7 +125,8 @@ def cmd_bulletin(args):
             history = ResultStore(args.previous, scheme)
             previous_period = history.previous(period)
             if previous_period is None:
-                print(f"gridxl bulletin: note: no period before {period} in {history.dir}; no rank movement shown",
+                print(_("gridxl bulletin: note: no period before {period} in {dir}; no rank movement "
+                         "shown").format(period=period, dir=history.dir),
                       file=sys.stderr)
             else:
                 previous = history.load(previous_period)
@@ -135,7 +140,7 @@ def cmd_bulletin(args):
                                 source=args.source, requirements=requirements, draft=args.draft)
             write_docx(b, args.output, form, inputs=inputs)
         except ChartError as exc:
-            raise UserError(f"{args.output}: not written: {exc}") from None
+            raise UserError(_("{output}: not written: {exc}").format(output=args.output, exc=exc)) from None
         print(_("bulletin of {n} {unit} ({scheme}) -> {path}").format(n=len(b.ranking), unit=scheme.unit,
                                                                      scheme=scheme.id, path=args.output),
               file=sys.stderr)
@@ -145,7 +150,7 @@ def cmd_bulletin(args):
             print(_("ranking table and chart -> {path}").format(path=args.xlsx), file=sys.stderr)
     if store is not None:
         path = store.save(period, b.result.table, replace=args.replace, inputs=inputs)
-        print(f"stored {period} -> {path}", file=sys.stderr)
+        print(_("stored {period} -> {path}").format(period=period, path=path), file=sys.stderr)
     return 0
 
 
@@ -165,9 +170,10 @@ def _margin(text: str):
     try:
         value = float(text.rstrip("%"))
     except ValueError:
-        raise InputError(f"--margin {text!r}: expected points (5) or a share of the average (10%)") from None
+        raise InputError(_("--margin {text!r}: expected points (5) or a share of the average (10%)").format(
+                             text=text)) from None
     if value < 0:
-        raise InputError(f"--margin {text!r}: expected 0 or more")
+        raise InputError(_("--margin {text!r}: expected 0 or more").format(text=text))
     return (value / 100, True) if relative else (value, False)
 
 
@@ -177,31 +183,33 @@ def cmd_history(args):
     store = ResultStore(args.dir, scheme)
     if args.output:  # before --add stores anything
         if Path(args.output).suffix.lower() != ".xlsx":
-            raise OutputError(f"{args.output}: expected a name ending in .xlsx")
+            raise OutputError(_("{output}: expected a name ending in .xlsx").format(output=args.output))
         refuse_overwrite(args.output, [args.add, args.subunits])
         refuse_existing(args.output, args.force)
     if args.add:
         if not args.period:
-            raise InputError("--add needs --period (e.g. --period 2022-11)")
+            raise InputError(_("--add needs --period (e.g. --period 2022-11)"))
         period = check_period(args.period, scheme=scheme)
         if store.path(period).exists() and not args.replace:
-            raise OutputError(f"{store.path(period)}: period {period} is already stored; pass --replace to replace it")
+            raise OutputError(_("{path}: period {period} is already stored; pass --replace to replace it").format(
+                                  path=store.path(period), period=period))
         frame, subunits = read_scheme_inputs(scheme, args.add, args.subunits, args.sheet)
         table = score_frame(scheme, frame, subunits).table
         path = store.save(period, table, replace=args.replace, inputs=[args.add, args.subunits])
-        print(f"stored {period} ({len(table)} {scheme.unit}) -> {path}", file=sys.stderr)
+        print(_("stored {period} ({n} {unit}) -> {path}").format(period=period, n=len(table), unit=scheme.unit, path=path),
+              file=sys.stderr)
     elif args.period:
-        raise InputError("--period is for --add (the period of the added input)")
+        raise InputError(_("--period is for --add (the period of the added input)"))
     for name, value in (("--bottom", args.bottom), ("--warn-months", args.warn_months),
                         ("--veto-months", args.veto_months)):
         if value is not None and value < 1:
-            raise InputError(f"{name} {value}: expected 1 or more")
+            raise InputError(_("{name} {value}: expected 1 or more").format(name=name, value=value))
     margin, relative = _margin(args.margin) if args.margin is not None else (None, None)
     rule = h.scheme_streak_rule(scheme, args.bottom, args.warn_months, args.veto_months, margin, relative)
     weights = h.parse_weights(args.weights, scheme=scheme) if args.weights else None
     report = h.HistoryReport(scheme, store, rule, weights)
     print(report.text)
     if args.output:
-        h.write_history_xlsx(report, args.output)
-        print(f"history tables and trend charts -> {args.output}", file=sys.stderr)
+        h.write_history_xlsx(report, args.output, keys=args.keys)
+        print(_("history tables and trend charts -> {output}").format(output=args.output), file=sys.stderr)
     return 0

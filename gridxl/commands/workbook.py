@@ -84,7 +84,8 @@ def cmd_template(args):
     if args.refresh:
         return _refresh(args)
     if not args.scheme:
-        raise UserError("give the scheme (an id from `gridxl schemes` or a .toml file), or --refresh FILLED.xlsx")
+        raise UserError(_("give the scheme (an id from `gridxl schemes` or a .toml file), or --refresh "
+                           "FILLED.xlsx"))
     scheme = get_scheme(args.scheme)
     data = subunits = units = None
     inputs = [p for p in (args.data, args.subunits, args.units) if p]
@@ -101,12 +102,12 @@ def cmd_template(args):
             subunits = read_mapped_table(args.map, source, scheme, level="subunit", sheet=sheet, allow_blank=True)
         if args.units:
             if data is not None:
-                raise UserError("give either --units or --data (the data names the units)")
+                raise UserError(_("give either --units or --data (the data names the units)"))
             units = read_unit_names(args.units)
             if not units:
-                raise InputError(f"{args.units}: no unit names found")
+                raise InputError(_("{units}: no unit names found").format(units=args.units))
         if args.rows is not None and args.rows < 1:
-            raise UserError("--rows must be at least 1")
+            raise UserError(_("--rows must be at least 1"))
         n = args.rows or (len(data) if data is not None else len(units) if units else 0)
         with Stages("生成模板", TEMPLATE_STAGES, wanted(n >= LARGE_ROWS)) as bar:
             plan = build_template(scheme, args.output, formulas=args.formulas or "native", units=units,
@@ -115,9 +116,11 @@ def cmd_template(args):
                                   inputs=inputs, progress=bar)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
-    filled = f", {len(data)} prefilled" if data is not None else f", {len(units)} named" if units else ""
-    print(f"template {scheme.id} ({plan.mode} formulas): {plan.unit_rows} {scheme.unit} rows{filled} "
-          f"-> {args.output}", file=sys.stderr)
+    filled = (_(", {n} prefilled").format(n=len(data)) if data is not None
+              else _(", {n} named").format(n=len(units)) if units else "")
+    print(_("template {id} ({mode} formulas): {unit_rows} {unit} rows{filled} -> {output}").format(
+              id=scheme.id, mode=plan.mode, unit_rows=plan.unit_rows, unit=scheme.unit, filled=filled,
+              output=args.output), file=sys.stderr)
     return 0
 
 
@@ -125,8 +128,8 @@ def _refresh(args):
     from gridxl.workbook.refresh import refresh_template
 
     if args.data or args.subunits or args.units or args.rows or args.subunit_rows:
-        raise UserError("--refresh takes its units and inputs from the filled template; leave out "
-                        "--data/--subunits/--units/--rows/--subunit-rows")
+        raise UserError(_("--refresh takes its units and inputs from the filled template; leave out "
+                           "--data/--subunits/--units/--rows/--subunit-rows"))
     try:
         refuse_overwrite(args.output, [args.refresh])
         refuse_existing(args.output, args.force)
@@ -134,9 +137,10 @@ def _refresh(args):
                                               formulas=args.formulas)
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
-    kept = f"{units} {plan.scheme.unit}" + (f", {grids} {plan.scheme.subunit}" if grids else "")
-    print(f"template {plan.scheme.id} refreshed from {args.refresh}: {kept} with every typed value kept "
-          f"-> {args.output}", file=sys.stderr)
+    kept = _("{n} {unit}").format(n=units, unit=plan.scheme.unit) + (
+        _(", {n} {subunit}").format(n=grids, subunit=plan.scheme.subunit) if grids else "")
+    print(_("template {id} refreshed from {refresh}: {kept} with every typed value kept -> "
+             "{output}").format(id=plan.scheme.id, refresh=args.refresh, kept=kept, output=args.output), file=sys.stderr)
     return 0
 
 
@@ -149,14 +153,15 @@ def cmd_recalc(args):
         refuse_overwrite(args.output, [args.file])
         refuse_existing(args.output, args.force)
         if Path(args.output).suffix.lower() != ".xlsx":
-            raise UserError(f"{args.output}: the recalculated workbook is an .xlsx file")
+            raise UserError(_("{output}: the recalculated workbook is an .xlsx file").format(output=args.output))
         if args.export:
             refuse_overwrite(args.export, [args.file, args.output])
             refuse_existing(args.export, args.force)
             if Path(args.export).resolve() == Path(args.output).resolve():
-                raise UserError("--export and -o must be different files")
+                raise UserError(_("--export and -o must be different files"))
             if Path(args.export).suffix.lower() not in (".csv", ".xlsx"):
-                raise UserError(f"{args.export}: expected a .csv or .xlsx name for the scores")
+                raise UserError(_("{export}: expected a .csv or .xlsx name for the scores").format(
+                                    export=args.export))
         checked = checked_for_export(args.file, force=args.force) if args.export else None
         with Stages("重新计算", ["计算公式", "写入工作簿"] + (["导出得分"] if args.export else []),
                     wanted(large_file(args.file))) as bar:
@@ -196,13 +201,14 @@ def cmd_check(args):
     except _user_errors() as exc:
         raise UserError(str(exc)) from None
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}").format(note=note), file=sys.stderr)
     for problem in result.problems:
         print(problem)
     if result.problems:
-        print(f"{len(result.problems)} problem(s) in {args.file} ({result.scheme.id})", file=sys.stderr)
+        print(_("{n_problems} problem(s) in {file} ({id})").format(
+                  n_problems=len(result.problems), file=args.file, id=result.scheme.id), file=sys.stderr)
         return 1
-    print(f"{args.file}: no problems found ({result.scheme.id})", file=sys.stderr)
+    print(_("{file}: no problems found ({id})").format(file=args.file, id=result.scheme.id), file=sys.stderr)
     return 0
 
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from .excel_math import format_number
 from .scheme import Scheme
+from .translate import N_, _, gettext
 
 DECISION = "需要决定："  # a drafted reading someone must confirm: reported as a warning, not a note
+LEVELS = {"error": N_("error"), "warning": N_("warning"), "note": N_("note")}
 GRADE_STEP = 0.01  # totals are rounded to 2 decimals: bands [80, 94] and [95, …] leave (94, 95) uncovered
 
 
@@ -24,7 +26,8 @@ class Finding:
     message: str
 
     def __str__(self):
-        return f"{self.level:7} {self.where}: {self.message}"
+        level = gettext(LEVELS.get(self.level, self.level))
+        return _("{level:7} {where}: {message}").format(level=level, where=self.where, message=self.message)
 
 
 def _n(x):
@@ -46,7 +49,7 @@ def lint(scheme: Scheme) -> list[Finding]:
 
 def _note(where: str, text: str) -> Finding:
     if text.startswith(DECISION):
-        return Finding("warning", where, f"needs a decision（需要决定）: {text[len(DECISION):]}")
+        return Finding("warning", where, _("needs a decision（需要决定）: {text}").format(text=text[len(DECISION):]))
     return Finding("note", where, text)
 
 
@@ -54,15 +57,17 @@ def _points(scheme: Scheme) -> list[Finding]:
     out = []
     base = sum(i.points for i in scheme.base_indicators)
     if abs(base - scheme.total_points) > 1e-9:
-        out.append(Finding("warning", scheme.id, f"the base indicators' points add up to {_n(base)}, "
-                                                 f"not the stated total {_n(scheme.total_points)}"))
+        out.append(Finding("warning", scheme.id, _("the base indicators' points add up to {base}, not the stated total "
+                                                    "{total_points}").format(
+                                                     base=_n(base), total_points=_n(scheme.total_points))))
     for sec in scheme.sections:
         if sec.points is None:
             continue
         inside = sum(i.points for i in scheme.indicators if i.section == sec.key and not i.extra)
         if inside and abs(inside - sec.points) > 1e-9:
             out.append(Finding("warning", f"{scheme.id}.{sec.key}",
-                               f"section {sec.name} is worth {_n(sec.points)} but its items add up to {_n(inside)}"))
+                               _("section {name} is worth {points} but its items add up to {inside}").format(
+                                   name=sec.name, points=_n(sec.points), inside=_n(inside))))
     return out
 
 
@@ -88,11 +93,13 @@ def _grades(scheme: Scheme) -> list[Finding]:
         labels = _labels_around(scheme, lo, hi)
         if kind == "gap":
             out.append(Finding("warning", f"{scheme.id}.grades",
-                               f"no grade covers totals between {_n(lo)} and {_n(hi)} ({labels}); "
-                               f"read by lower bounds, such a total gets the lower grade"))
+                               _("no grade covers totals between {lo} and {hi} ({labels}); read by lower bounds, "
+                                  "such a total gets the lower grade").format(
+                                   lo=_n(lo), hi=_n(hi), labels=labels)))
         else:
             out.append(Finding("warning", f"{scheme.id}.grades",
-                               f"grades overlap from {_n(lo)} to {_n(hi)} ({labels}); the higher grade is taken"))
+                               _("grades overlap from {lo} to {hi} ({labels}); the higher grade is taken").format(
+                                   lo=_n(lo), hi=_n(hi), labels=labels)))
     return out
 
 
@@ -108,17 +115,20 @@ def _indicators(scheme: Scheme) -> list[Finding]:
     for ind in scheme.indicators:
         where = f"{scheme.id}.{ind.key}"
         if ind.unspecified:
-            out.append(Finding("warning", where, f"{ind.name} ({_n(ind.points)} 分): the seed gives no rule; "
-                                                 f"scored as an inspector-entered value in [0, {_n(ind.points)}]"))
+            out.append(Finding("warning", where, _("{name} ({points} 分): the seed gives no rule; scored as an inspector-entered "
+                                                    "value in [0, {points}]").format(
+                                                     name=ind.name, points=_n(ind.points))))
         lo, hi = ind.score_bounds
         if not ind.extra and hi is None:
-            out.append(Finding("note", where, f"{ind.name}: the bonus is uncapped, so the score can pass its "
-                                              f"{_n(ind.points)} points"))
+            out.append(Finding("note", where, _("{name}: the bonus is uncapped, so the score can pass its {points} points").format(
+                                                  name=ind.name, points=_n(ind.points))))
         elif not ind.extra and hi is not None and hi > ind.points + 1e-9:
-            out.append(Finding("note", where, f"{ind.name}: can reach {_n(hi)}, more than its {_n(ind.points)} points"))
+            out.append(Finding("note", where, _("{name}: can reach {hi}, more than its {points} points").format(
+                                                  name=ind.name, hi=_n(hi), points=_n(ind.points))))
         if not ind.extra and lo is not None and lo > 1e-9 and ind.rule_kind.deducts:
-            out.append(Finding("warning", where, f"{ind.name}: deductions are capped so the item never goes "
-                                                 f"below {_n(lo)} of its {_n(ind.points)} points"))
+            out.append(Finding("warning", where, _("{name}: deductions are capped so the item never goes below {lo} of its {points} "
+                                                    "points").format(
+                                                     name=ind.name, lo=_n(lo), points=_n(ind.points))))
         if lo is not None and lo < -1e-9 and not ind.extra:
-            out.append(Finding("note", where, f"{ind.name}: may score {_n(lo)} (倒扣)"))
+            out.append(Finding("note", where, _("{name}: may score {lo} (倒扣)").format(name=ind.name, lo=_n(lo))))
     return out

@@ -27,14 +27,15 @@ from .expr import (COMPARE_DIGITS, IF, INT, MAX, MIN, NA, ROUND, Expr, ExprError
 from .guards import any_zero, guarded, guarded_condition
 from .scheme_checks import SchemeCheckError, check_document, check_numbers_only
 from .streak_settings import StreakSettings, parse_streaks
+from .translate import N_, _
 
-FIELD_TYPES = {
-    "count": "whole number >= 0",
-    "number": "number",
-    "rate": "rate between 0 and 1 (0%..100%)",
-    "flag": "1 (yes) or 0 (no)",
-    "score": "score typed by an inspector",
-    "choice": "one of the listed choices",
+FIELD_TYPES = {  # shown through gettext (gridxl.core.translate)
+    "count": N_("whole number >= 0"),
+    "number": N_("number"),
+    "rate": N_("rate between 0 and 1 (0%..100%)"),
+    "flag": N_("1 (yes) or 0 (no)"),
+    "score": N_("score typed by an inspector"),
+    "choice": N_("one of the listed choices"),
 }
 
 
@@ -132,7 +133,7 @@ class Indicator:
         if name in self.params and self.params[name] is not None:
             value = self.params[name]
             if isinstance(value, dict):
-                raise SchemeError(self._where(name) + "this parameter cannot depend on a choice here")
+                raise SchemeError(self._where(name) + _("this parameter cannot depend on a choice here"))
             return value
         for p in self.rule_kind.params:
             if p.name == name and p.default is not None:
@@ -163,7 +164,9 @@ class Indicator:
 
     def _where(self, name: str | None = None) -> str:
         path = self.scheme.path if self.scheme else "<scheme>"
-        return f"{path}: indicator {self.key!r}" + (f", field {name!r}: " if name else ": ")
+        if name:
+            return _("{path}: indicator {key!r}, field {name!r}: ").format(path=path, key=self.key, name=name)
+        return _("{path}: indicator {key!r}: ").format(path=path, key=self.key)
 
     @property
     def score_bounds(self) -> tuple[float | None, float | None]:
@@ -211,14 +214,16 @@ class BulletinSettings:
         if data is None:
             return cls()
         if not isinstance(data, dict):
-            raise SchemeError(f"{where}: [bulletin]: expected a table of texts (to, purpose, source, issuer)")
+            raise SchemeError(_("{where}: [bulletin]: expected a table of texts (to, purpose, source, issuer)").format(
+                                  where=where))
         unknown = sorted(set(data) - {"to", "purpose", "source", "issuer"})
         if unknown:
-            raise SchemeError(f"{where}: [bulletin]: unknown setting(s) {', '.join(unknown)}; "
-                              f"expected to, purpose, source, issuer")
+            raise SchemeError(_("{where}: [bulletin]: unknown setting(s) {unknown}; expected to, purpose, "
+                                 "source, issuer").format(
+                                  where=where, unknown=', '.join(unknown)))
         for k, v in data.items():
             if not isinstance(v, str):
-                raise SchemeError(f"{where}: [bulletin], field {k!r}: expected text")
+                raise SchemeError(_("{where}: [bulletin], field {k!r}: expected text").format(where=where, k=k))
         return cls(**data)
 
 
@@ -314,8 +319,8 @@ class Scheme:
 
     def numeric(self, expr: Expr, ind: Indicator, what: str) -> Expr:
         if isinstance(expr, Text) or (isinstance(expr, Field) and expr.key in self.text_keys):
-            raise SchemeError(ind._where(what) + f"{expr.to_excel(Refs(lambda s, k: k))} is text; a value to score "
-                              f"must be a number")
+            raise SchemeError(ind._where(what) + _("{expr} is text; a value to score must be a number").format(
+                expr=expr.to_excel(Refs(lambda s, k: k))))
         return expr
 
     # -- formulas ----------------------------------------------------------------
@@ -331,7 +336,8 @@ class Scheme:
         try:
             raw = kind.build(ind, Measure(ind.key) if measure is not None and kind.reads_other_units else measure)
         except (KeyError, TypeError, ExprError) as exc:
-            raise SchemeError(ind._where() + f"cannot build the {kind.name} rule: {exc}") from None
+            raise SchemeError(ind._where() + _("cannot build the {kind} rule: {exc}").format(kind=kind.name, exc=exc)) \
+                from None
         score: Expr = ROUND(raw, ind.digits)
         zero_guard = any_zero(measure) if measure is not None else None  # the denominators themselves = 0
         if zero_guard is not None:
@@ -350,7 +356,8 @@ class Scheme:
         order = self.evaluation_order()
         if len(order) != len(self.indicators):
             stuck = [i.key for i in self.indicators if i.key not in order]
-            raise SchemeError(f"{self.path}: indicators {stuck} refer to each other in a circle")
+            raise SchemeError(_("{path}: indicators {stuck} refer to each other in a circle").format(
+                                  path=self.path, stuck=stuck))
 
     def evaluation_order(self) -> list[str]:
         comp = self._compiled or {}
@@ -395,18 +402,20 @@ _INDICATOR_KEYS = {"key", "name", "points", "kind", "value", "items", "when", "s
 
 def _need(table: dict, key: str, where: str, typ=str):
     if key not in table:
-        raise SchemeError(f"{where}: field {key!r} is missing")
+        raise SchemeError(_("{where}: field {key!r} is missing").format(where=where, key=key))
     value = table[key]
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, typ):
-        raise SchemeError(f"{where}, field {key!r}: expected {typ.__name__}, got {value!r}")
+        raise SchemeError(_("{where}, field {key!r}: expected {name}, got {value!r}").format(
+                              where=where, key=key, name=typ.__name__, value=value))
     return value
 
 
 def _number(value, where: str, name: str):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SchemeError(f"{where}, field {name!r}: expected a number, got {value!r}")
+        raise SchemeError(_("{where}, field {name!r}: expected a number, got {value!r}").format(
+                              where=where, name=name, value=value))
     return float(value)
 
 
@@ -417,15 +426,17 @@ def load_scheme(path: str | Path) -> Scheme:
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_SCHEME_BYTES:
-            raise SchemeError(f"{path}: {path.stat().st_size / 2**20:.1f} MiB; a scheme file is at most "
-                              f"{MAX_SCHEME_BYTES // 2**20} MiB")
+            raise SchemeError(_("{path}: {st_size:.1f} MiB; a scheme file is at most {max_scheme_bytes} MiB").format(
+                                  path=path, st_size=path.stat().st_size / 2**20,
+                                  max_scheme_bytes=MAX_SCHEME_BYTES // 2**20))
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad saves UTF-8 with a BOM
     except FileNotFoundError:
-        raise SchemeError(f"{path}: no such scheme file") from None
+        raise SchemeError(_("{path}: no such scheme file").format(path=path)) from None
     except UnicodeDecodeError as exc:
-        raise SchemeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise SchemeError(_("{path}: not UTF-8 text ({reason} at byte {start})").format(
+                              path=path, reason=exc.reason, start=exc.start)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise SchemeError(f"{path}: not valid TOML: {exc}") from None
+        raise SchemeError(_("{path}: not valid TOML: {exc}").format(path=path, exc=exc)) from None
     return scheme_from_dict(data, str(path))
 
 
@@ -438,15 +449,17 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     sid = _need(data, "id", where)
     fields = []
     for i, f in enumerate(data.get("fields", [])):
-        w = f"{path}: field #{i + 1}" + (f" {f.get('key')!r}" if isinstance(f, dict) and "key" in f else "")
+        w = _("{path}: field #{n}").format(path=path, n=i + 1) + (
+            f" {f.get('key')!r}" if isinstance(f, dict) and "key" in f else "")
         if not isinstance(f, dict):
-            raise SchemeError(f"{w}: expected a table")
+            raise SchemeError(_("{w}: expected a table").format(w=w))
         ftype = f.get("type", "count")
         if ftype not in FIELD_TYPES:
-            raise SchemeError(f"{w}, field 'type': expected one of {', '.join(FIELD_TYPES)}, got {ftype!r}")
+            raise SchemeError(_("{w}, field 'type': expected one of {field_types}, got {ftype!r}").format(
+                                  w=w, field_types=', '.join(FIELD_TYPES), ftype=ftype))
         unknown = set(f) - {"key", "label", "type", "unit", "min", "max", "choices", "level", "help"}
         if unknown:
-            raise SchemeError(f"{w}: unknown setting(s) {sorted(unknown)}")
+            raise SchemeError(_("{w}: unknown setting(s) {unknown}").format(w=w, unknown=sorted(unknown)))
         fields.append(FieldSpec(key=_need(f, "key", w), label=_need(f, "label", w), type=ftype,
                                 unit=f.get("unit", ""), min=f.get("min"), max=f.get("max"),
                                 choices=list(f.get("choices", [])), level=f.get("level", "unit"),
@@ -454,41 +467,46 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     keys = [f.key for f in fields]
     dup = {k for k in keys if keys.count(k) > 1}
     if dup:
-        raise SchemeError(f"{path}: field key(s) {sorted(dup)} defined twice")
+        raise SchemeError(_("{path}: field key(s) {dup} defined twice").format(path=path, dup=sorted(dup)))
     for reserved in (UNIT_KEY, SUBUNIT_KEY, TOTAL_KEY, "rank", "rank_dense", "grade", "stars"):
         if reserved in keys:
-            raise SchemeError(f"{path}: field key {reserved!r} is reserved for an output column")
+            raise SchemeError(_("{path}: field key {reserved!r} is reserved for an output column").format(
+                                  path=path, reserved=reserved))
     sections = [Section(key=_need(s, "key", f"{path}: section"), name=_need(s, "name", f"{path}: section"),
                         points=s.get("points")) for s in data.get("sections", [])]
     indicators = []
     for i, t in enumerate(data.get("indicators", [])):
-        w = f"{path}: indicator #{i + 1}" + (f" {t.get('key')!r}" if isinstance(t, dict) and "key" in t else "")
+        w = _("{path}: indicator #{n}").format(path=path, n=i + 1) + (
+            f" {t.get('key')!r}" if isinstance(t, dict) and "key" in t else "")
         if not isinstance(t, dict):
-            raise SchemeError(f"{w}: expected a table")
+            raise SchemeError(_("{w}: expected a table").format(w=w))
         key = _need(t, "key", w)
         kind = _need(t, "kind", w)
         if kind not in kinds_mod.REGISTRY:
-            raise SchemeError(f"{w}, field 'kind': unknown rule kind {kind!r}; known: "
-                              f"{', '.join(sorted(kinds_mod.REGISTRY))}")
+            raise SchemeError(_("{w}, field 'kind': unknown rule kind {kind!r}; known: {registry}").format(
+                                  w=w, kind=kind, registry=', '.join(sorted(kinds_mod.REGISTRY))))
         rk = kinds_mod.REGISTRY[kind]
         param_names = {p.name for p in rk.params}
         unknown = set(t) - _INDICATOR_KEYS - param_names
         if unknown:
-            raise SchemeError(f"{w}: unknown setting(s) {sorted(unknown)} for kind {kind!r} "
-                              f"(it takes {sorted(param_names) or 'no parameters'})")
+            raise SchemeError(_("{w}: unknown setting(s) {unknown} for kind {kind!r} (it takes {value})").format(
+                                  w=w, unknown=sorted(unknown), kind=kind,
+                                  value=sorted(param_names) or 'no parameters'))
         params = {p.name: t[p.name] for p in rk.params if p.name in t}
         for p in rk.params:
             if p.required and p.name not in t:
-                raise SchemeError(f"{w}: field {p.name!r} is missing (kind {kind!r} needs it: {p.help})")
+                raise SchemeError(_("{w}: field {name!r} is missing (kind {kind!r} needs it: {help})").format(
+                                      w=w, name=p.name, kind=kind, help=p.help))
             if p.choices and p.name in params and params[p.name] not in p.choices:
-                raise SchemeError(f"{w}, field {p.name!r}: expected one of {', '.join(p.choices)}, "
-                                  f"got {params[p.name]!r}")
+                raise SchemeError(_("{w}, field {name!r}: expected one of {choices}, got {params!r}").format(
+                                      w=w, name=p.name, choices=', '.join(p.choices), params=params[p.name]))
             if p.name in params and p.kind == "number" and params[p.name] is not None:
                 v = params[p.name]
                 if isinstance(v, dict):
                     if not p.by_case or "by" not in v:
-                        raise SchemeError(f"{w}, field {p.name!r}: expected a number"
-                                          + (" or {by = field, case = number, …}" if p.by_case else ""))
+                        raise SchemeError((_("{w}, field {name!r}: expected a number or {{by = field, case = number, …}}")
+                                           if p.by_case else _("{w}, field {name!r}: expected a number")).format(
+                                              w=w, name=p.name))
                     for ck, cv in v.items():
                         if ck != "by":
                             _number(cv, w, f"{p.name}.{ck}")
@@ -497,14 +515,17 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
         if "parts" in t:
             params["parts"] = t["parts"]
         if rk.needs_value and "value" not in t:
-            raise SchemeError(f"{w}: field 'value' is missing (kind {kind!r} scores a measured value)")
+            raise SchemeError(_("{w}: field 'value' is missing (kind {kind!r} scores a measured value)").format(
+                                  w=w, kind=kind))
         items = t.get("items", [])
         for j, item in enumerate(items):
             if not isinstance(item, dict) or not ({"field", "value"} & set(item)):
-                raise SchemeError(f"{w}, items[{j + 1}]: expected {{field = …, each = …}} or {{value = …, bands = …}}")
+                raise SchemeError(_("{w}, items[{j}]: expected {{field = …, each = …}} or {{value = …, bands = …}}").format(
+                                      w=w, j=j + 1))
         for j, rule in enumerate(t.get("when", [])):
             if not isinstance(rule, dict) or "if" not in rule or "score" not in rule:
-                raise SchemeError(f"{w}, when[{j + 1}]: expected {{if = condition, score = number, text = …}}")
+                raise SchemeError(_("{w}, when[{j}]: expected {{if = condition, score = number, text = …}}").format(
+                                      w=w, j=j + 1))
         points = _number(_need(t, "points", w, float), w, "points")
         indicators.append(Indicator(
             key=key, name=_need(t, "name", w), points=points, kind=kind, value_text=t.get("value"),
@@ -516,11 +537,13 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     ikeys = [i.key for i in indicators]
     dup = {k for k in ikeys if ikeys.count(k) > 1} | (set(ikeys) & set(keys))
     if dup:
-        raise SchemeError(f"{path}: key(s) {sorted(dup)} used twice (indicator and field keys must be unique)")
+        raise SchemeError(_("{path}: key(s) {dup} used twice (indicator and field keys must be unique)").format(
+                              path=path, dup=sorted(dup)))
     section_keys = {s.key for s in sections}
     for ind in indicators:
         if ind.section and ind.section not in section_keys:
-            raise SchemeError(f"{path}: indicator {ind.key!r}, field 'section': no section {ind.section!r}")
+            raise SchemeError(_("{path}: indicator {key!r}, field 'section': no section {section!r}").format(
+                                  path=path, key=ind.key, section=ind.section))
     grades = [Grade(label=_need(g, "label", f"{path}: grade"), min=g.get("min"), max=g.get("max"))
               for g in data.get("grades", [])]
     flags = [Flag(key=_need(f, "key", f"{path}: flag"), label=_need(f, "label", f"{path}: flag"),
@@ -531,11 +554,13 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     if "ballots" in data:
         b = data["ballots"]
         if not isinstance(b.get("fields"), dict) or not b["fields"]:
-            raise SchemeError(f"{path}: [ballots], field 'fields': expected {{ A = \"ballot_a\", … }}")
+            raise SchemeError(_("{path}: [ballots], field 'fields': expected {{ A = \"ballot_a\", … }}").format(
+                                  path=path))
         for btype, key in b["fields"].items():
             if key not in keys:
-                raise SchemeError(f"{path}: [ballots], field 'fields': ballot type {btype} fills {key!r}, "
-                                  f"which is not a field of the scheme")
+                raise SchemeError(_("{path}: [ballots], field 'fields': ballot type {btype} fills {key!r}, which is "
+                                     "not a field of the scheme").format(
+                                      path=path, btype=btype, key=key))
         ballots = BallotConfig(fields=dict(b["fields"]), full_mark=float(b.get("full_mark", 100)))
     streak_rule = None
     if "streaks" in data:
@@ -551,11 +576,11 @@ def scheme_from_dict(data: dict, path: str = "<scheme>", points_unset_ok: bool =
     for ind in indicators:
         ind.scheme = scheme
         if ind.per_subunit and not scheme.subunit:
-            raise SchemeError(ind._where("per_subunit") + "the scheme names no subunit (subunit = \"网格\")")
+            raise SchemeError(ind._where("per_subunit") + _("the scheme names no subunit (subunit = \"网格\")"))
     for f in flags:
         try:
             check_numbers_only(parse(f.condition, lambda n: scheme.resolve(n)), scheme.text_keys, "")
         except (ExprError, SchemeCheckError) as exc:
-            raise SchemeError(f"{path}: flag {f.key!r}, field 'if': {exc}") from None
+            raise SchemeError(_("{path}: flag {key!r}, field 'if': {exc}").format(path=path, key=f.key, exc=exc)) from None
     scheme.compiled()  # fail now, with the indicator named, rather than at scoring time
     return scheme

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from . import kinds as kinds_mod
 from .expr import BinOp, Field, Func, Neg, Text
+from .translate import _
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_MAX = 64
@@ -39,9 +40,10 @@ class SchemeCheckError(ValueError):
 def check_key(key: Any, where: str) -> str:
     """A field, indicator, flag or section key: letters, digits and _, not starting with a digit."""
     if not isinstance(key, str) or not KEY.match(key) or len(key) > KEY_MAX or keyword.iskeyword(key):
-        raise SchemeCheckError(f"{where}: key {key!r}: expected letters, digits and _ (not starting with a digit, "
-                               f"at most {KEY_MAX} characters, not a word such as 'if' or 'and'), "
-                               f"e.g. timely_rate")
+        raise SchemeCheckError(_("{where}: key {key!r}: expected letters, digits and _ (not starting with a "
+                                  "digit, at most {key_max} characters, not a word such as 'if' or 'and'), e.g. "
+                                  "timely_rate").format(
+                                   where=where, key=key, key_max=KEY_MAX))
     return key
 
 
@@ -50,15 +52,17 @@ def check_name(name: Any, what: str, error: Callable[[str], Exception] = SchemeC
     text = name.strip() if isinstance(name, str) else name
     if (not isinstance(text, str) or not text or not NAME.match(text) or text.startswith("-")
             or len(text) > NAME_MAX or text.lower() in _DEVICES):
-        raise error(f"{what} {name!r}: expected letters, digits and - only (at most {NAME_MAX} characters, "
-                    f"no / \\ . or spaces), e.g. 2022-11 or yushui-2022")
+        raise error(_("{what} {name!r}: expected letters, digits and - only (at most {name_max} "
+                       "characters, no / \\ . or spaces), e.g. 2022-11 or yushui-2022").format(
+                        what=what, name=name, name_max=NAME_MAX))
     return text
 
 
 # -- value checkers: (value, where) -> None, raising with `where` -------------------------
 def _fail(where: str, expected: str, value):
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    raise SchemeCheckError(f"{where}: expected {expected}, got {shown}")
+    raise SchemeCheckError(_("{where}: expected {expected}, got {shown}").format(
+                               where=where, expected=expected, shown=shown))
 
 
 # Characters a workbook (XML 1.0) cannot hold; tab and line breaks are fine.
@@ -69,19 +73,20 @@ SHEET_FORBIDDEN = re.compile(r"[/\\?*\[\]:]")
 def _no_control(where, v):
     bad = CONTROL.search(v)
     if bad:
-        raise SchemeCheckError(f"{where}: contains the control character U+{ord(bad.group()):04X}, which Excel "
-                               f"cannot store; remove it")
+        raise SchemeCheckError(_("{where}: contains the control character U+{ord:04X}, which Excel cannot store; "
+                                  "remove it").format(
+                                   where=where, ord=ord(bad.group())))
 
 
 def text(where, v):
     if not isinstance(v, str):
-        _fail(where, "text (in quotes)", v)
+        _fail(where, _("text (in quotes)"), v)
     _no_control(where, v)
 
 
 def label(where, v):
     if not isinstance(v, str) or not v.strip():
-        _fail(where, "a non-empty text", v)
+        _fail(where, _("a non-empty text"), v)
     _no_control(where, v)
 
 
@@ -90,37 +95,37 @@ def sheet_word(where, v):
     label(where, v)
     bad = SHEET_FORBIDDEN.search(v)
     if bad or len(v) > 20:
-        raise SchemeCheckError(f"{where}: {v!r} names a sheet ({v}录入): at most 20 characters, "
-                               f"none of / \\ ? * [ ] :")
+        raise SchemeCheckError(_("{where}: {v!r} names a sheet ({v}录入): at most 20 characters, none of / \\ ? * [ "
+                                  "] :").format(where=where, v=v))
 
 
 def texts(where, v):
     if not isinstance(v, list):
-        _fail(where, "a list of texts [\"…\", \"…\"]", v)
+        _fail(where, _("a list of texts [\"…\", \"…\"]"), v)
     for i, item in enumerate(v):
         text(f"{where}[{i + 1}]", item)
 
 
 def boolean(where, v):
     if not isinstance(v, bool):
-        _fail(where, "true or false", v)
+        _fail(where, _("true or false"), v)
 
 
 def number(lo=None, hi=None, lo_open=False):
     def check(where, v):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            _fail(where, "a finite number", v)
+            _fail(where, _("a finite number"), v)
         if lo is not None and (v <= lo if lo_open else v < lo):
-            _fail(where, f"a number {'>' if lo_open else '>='} {lo:g}", v)
+            _fail(where, _("a number {value} {lo:g}").format(value='>' if lo_open else '>=', lo=lo), v)
         if hi is not None and v > hi:
-            _fail(where, f"a number <= {hi:g}", v)
+            _fail(where, _("a number <= {hi:g}").format(hi=hi), v)
     return check
 
 
 def integer(lo, hi):
     def check(where, v):
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            _fail(where, f"a whole number from {lo} to {hi}", v)
+            _fail(where, _("a whole number from {lo} to {hi}").format(lo=lo, hi=hi), v)
     return check
 
 
@@ -146,15 +151,16 @@ def tables(rules: dict, required=(), at_least: int = 0):
 
 def table(where, v, rules: dict, required=(), unknown_ok=False):
     if not isinstance(v, dict):
-        _fail(where, "a table {…}", v)
+        _fail(where, _("a table {…}"), v)
     for name in required:
         if name not in v:
-            raise SchemeCheckError(f"{where}: field {name!r} is missing")
+            raise SchemeCheckError(_("{where}: field {name!r} is missing").format(where=where, name=name))
     for name, value in v.items():
         if name in rules:
-            rules[name](f"{where}, field {name!r}", value)
+            rules[name](_("{where}, field {name!r}").format(where=where, name=name), value)
         elif not unknown_ok:
-            raise SchemeCheckError(f"{where}: unknown setting {name!r} (expected {', '.join(sorted(rules))})")
+            raise SchemeCheckError(_("{where}: unknown setting {name!r} (expected {rules})").format(
+                                       where=where, name=name, rules=', '.join(sorted(rules))))
 
 
 def _min_max(where, t, lo="min", hi="max", strict=False):
@@ -175,7 +181,8 @@ def bands(where, v):
     tables(BAND, ("from",), at_least=1)(where, v)
     amounts = {"deduct" in b for b in v} | {"score" not in b for b in v}
     if len(amounts) != 1:
-        raise SchemeCheckError(f"{where}: every band gives either deduct = … or score = … (the same in all bands)")
+        raise SchemeCheckError(_("{where}: every band gives either deduct = … or score = … (the same in all bands)").format(
+                                   where=where))
 
 
 ITEM = {"field": key, "value": EXPR, "each": NUM, "cap": NONNEG, "scale": POSITIVE, "below": NUM, "weight": NUM,
@@ -198,10 +205,10 @@ def _bulletin(where, v):
     """[bulletin]: types and names are checked by BulletinSettings; here only what a document cannot hold."""
     for k, text_ in (v.items() if isinstance(v, dict) else ()):
         if isinstance(text_, str):
-            _no_control(f"{where}, field {k!r}", text_)
+            _no_control(_("{where}, field {name!r}").format(where=where, name=k), text_)
 
 
-BALLOTS = {"fields": lambda w, v: None if isinstance(v, dict) else _fail(w, "a table {A = \"ballot_a\", …}", v),
+BALLOTS = {"fields": lambda w, v: None if isinstance(v, dict) else _fail(w, _("a table {A = \"ballot_a\", …}"), v),
            "full_mark": POSITIVE}
 INDICATOR_COMMON = {"key": key, "name": label, "points": NONNEG, "kind": text, "value": EXPR,
                     "when": tables(WHEN, ("if", "score")), "section": text, "rule": text, "digits": DIGITS,
@@ -224,7 +231,8 @@ def _param_rule(param: "kinds_mod.Param"):
         def check(where, v):
             if param.by_case and isinstance(v, dict):
                 if not isinstance(v.get("by"), str):
-                    raise SchemeCheckError(f"{where}: a table by case needs by = \"<choice field or unit>\"")
+                    raise SchemeCheckError(_("{where}: a table by case needs by = \"<choice field or unit>\"").format(
+                                               where=where))
                 for case, amount in v.items():
                     if case != "by":
                         base(f"{where}.{case}", amount)
@@ -246,15 +254,15 @@ def _param_rule(param: "kinds_mod.Param"):
 
 def _indicator(where: str, t, points_unset_ok: bool = False) -> None:
     if not isinstance(t, dict):
-        _fail(where, "a table [[indicators]]", t)
+        _fail(where, _("a table [[indicators]]"), t)
     for name in ("key", "name", "points", "kind"):
         if name not in t:
-            raise SchemeCheckError(f"{where}: field {name!r} is missing")
+            raise SchemeCheckError(_("{where}: field {name!r} is missing").format(where=where, name=name))
     check_key(t["key"], where)
     kind = t["kind"]
     if not isinstance(kind, str) or kind not in kinds_mod.REGISTRY:
-        raise SchemeCheckError(f"{where}, field 'kind': unknown rule kind {kind!r}; known: "
-                               f"{', '.join(sorted(kinds_mod.REGISTRY))}")
+        raise SchemeCheckError(_("{where}, field 'kind': unknown rule kind {kind!r}; known: {registry}").format(
+                                   where=where, kind=kind, registry=', '.join(sorted(kinds_mod.REGISTRY))))
     rules = dict(INDICATOR_COMMON)
     if points_unset_ok and isinstance(t["points"], float) and math.isnan(t["points"]):
         rules["points"] = lambda w, v: None  # an ad-hoc UDF call of a kind that does not read the points
@@ -275,18 +283,21 @@ def check_document(data: dict, path: str, points_unset_ok: bool = False) -> None
     check_name(data["id"], f"{path}: field 'id':")
     fields = data.get("fields", [])
     for i, f in enumerate(fields):
-        where = f"{path}: field {f['key']!r}"
+        where = _("{path}: field {key!r}").format(path=path, key=f['key'])
         _min_max(where, f)
         if f.get("type") == "choice":
             _choices(where, f.get("choices", []))
         if f.get("level") == "subunit" and "subunit" not in data:
-            raise SchemeCheckError(f"{where}, field 'level': the scheme names no subunit (subunit = \"网格\")")
+            raise SchemeCheckError(_("{where}, field 'level': the scheme names no subunit (subunit = \"网格\")").format(
+                                       where=where))
     indicators = data.get("indicators")
     if not isinstance(indicators, list) or not indicators:
-        raise SchemeCheckError(f"{path}: no [[indicators]]: a scheme scores at least one indicator")
+        raise SchemeCheckError(_("{path}: no [[indicators]]: a scheme scores at least one indicator").format(
+                                   path=path))
     for i, t in enumerate(indicators):
         name = t.get("key") if isinstance(t, dict) else None
-        _indicator(f"{path}: indicator #{i + 1}" + (f" {name!r}" if isinstance(name, str) else ""), t, points_unset_ok)
+        where = _("{path}: indicator #{n}").format(path=path, n=i + 1) + (f" {name!r}" if isinstance(name, str) else "")
+        _indicator(where, t, points_unset_ok)
     for g in data.get("grades", []):
         _min_max(f"{path}: grade {g['label']!r}", g)
     _unique(path, "field label", [f["label"] for f in fields], normalise=True)
@@ -298,22 +309,25 @@ def check_document(data: dict, path: str, points_unset_ok: bool = False) -> None
            [("flag", f["key"]) for f in data.get("flags", [])]
     for what, k in keys:
         if k in RESERVED:
-            raise SchemeCheckError(f"{path}: {what} key {k!r} is reserved for an output column "
-                                   f"({', '.join(RESERVED)}); choose another key")
+            raise SchemeCheckError(_("{path}: {what} key {k!r} is reserved for an output column ({reserved}); choose "
+                                      "another key").format(
+                                       path=path, what=what, k=k, reserved=', '.join(RESERVED)))
     _unique(path, "key (fields, indicators and flags together)", [k for _, k in keys])
 
 
 def _choices(where: str, choices: list) -> None:
     if not choices:
-        raise SchemeCheckError(f"{where}, field 'choices': a choice field lists its choices, "
-                               f"e.g. [\"城市\", \"农村\"]")
+        raise SchemeCheckError(_("{where}, field 'choices': a choice field lists its choices, e.g. [\"城市\", \"农村\"]").format(
+                                   where=where))
     for c in choices:
         if not c.strip() or "," in c or '"' in c:
-            raise SchemeCheckError(f"{where}, field 'choices': {c!r}: a choice is a non-empty text without , or \"")
+            raise SchemeCheckError(_("{where}, field 'choices': {c!r}: a choice is a non-empty text without , or \"").format(
+                                       where=where, c=c))
     _unique(where + ", field 'choices':", "choice", choices)
     if len(",".join(choices)) > LIST_TEXT_MAX:
-        raise SchemeCheckError(f"{where}, field 'choices': {len(','.join(choices))} characters in all; Excel's "
-                               f"drop-down list holds at most {LIST_TEXT_MAX}")
+        raise SchemeCheckError(_("{where}, field 'choices': {n_choices} characters in all; Excel's drop-down list "
+                                  "holds at most {list_text_max}").format(
+                                   where=where, n_choices=len(','.join(choices)), list_text_max=LIST_TEXT_MAX))
 
 
 def _unique(where: str, what: str, values: list, normalise: bool = False) -> None:
@@ -321,7 +335,8 @@ def _unique(where: str, what: str, values: list, normalise: bool = False) -> Non
     for v in values:
         k = unicodedata.normalize("NFKC", v).strip() if normalise and isinstance(v, str) else v
         if k in seen:
-            raise SchemeCheckError(f"{where}: {what} {v!r} is used twice; each must be unique")
+            raise SchemeCheckError(_("{where}: {what} {v!r} is used twice; each must be unique").format(
+                                       where=where, what=what, v=v))
         seen[k] = v
 
 
@@ -336,7 +351,9 @@ def check_numbers_only(expr, text_keys: set[str], where: str) -> None:
             for child in node.children():
                 if is_text(child):
                     name = child.key if isinstance(child, Field) else repr(child.value)
-                    raise SchemeCheckError(f"{where}{name} is text (a name or a choice); it can only be compared, "
-                                           f"e.g. {name} = \"城市\"")
+                    raise SchemeCheckError(_("{where}{name} is text (a name or a choice); it can only be compared, e.g. "
+                                              "{name} = \"城市\"").format(
+                                               where=where, name=name))
         if isinstance(node, Func) and node.name == "IF" and is_text(node.args[0]):
-            raise SchemeCheckError(f"{where}if() needs a condition first, not the text {node.args[0].to_excel(None)}")
+            raise SchemeCheckError(_("{where}if() needs a condition first, not the text {to_excel}").format(
+                                       where=where, to_excel=node.args[0].to_excel(None)))

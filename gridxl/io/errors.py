@@ -1,6 +1,8 @@
 """The error a clerk's file raises when it cannot be read: every bad cell, named, in one message."""
 from __future__ import annotations
 
+from gridxl.i18n import _
+
 MAX_ERRORS_SHOWN = 20
 
 
@@ -16,7 +18,8 @@ class InputError(ValueError):
         shown = self.problems[:MAX_ERRORS_SHOWN]
         self.more = more + len(self.problems) - len(shown)
         text = shown[0] if len(shown) == 1 else "\n  " + "\n  ".join(shown)
-        super().__init__(text + (f"\n  … and {self.more} more" if self.more > 0 else ""))
+        more_text = _("… and {more} more").format(more=self.more)
+        super().__init__(text + (f"\n  {more_text}" if self.more > 0 else ""))
 
 
 class Problems:

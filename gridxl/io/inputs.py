@@ -29,7 +29,9 @@ from gridxl.core.shares import rate_divisions
 from gridxl.io.errors import MAX_ERRORS_SHOWN, InputError, Problems
 from gridxl.io.sources import Table, Where, column_letter, read_grid, read_source
 from gridxl.io.values import (BLANK, OK, cell_texts, expected_text, is_blank, name_column, number_column, parse_number,
-                     shown)
+                              quoted, shown)
+from gridxl.core.translate import gettext
+from gridxl.i18n import _
 
 UNIT_HEADERS = ("unit", "单位", "名称", "单位名称", "乡镇", "乡镇（办）", "乡镇（街道）", "镇街", "村（社区）",
                 "村/社区", "社区", "网格员", "姓名", "被考核单位", "被考核人")
@@ -86,27 +88,29 @@ def _columns(table: Table, scheme: Scheme, specs: list[FieldSpec], level: str, p
             continue
         if spec.key in col_of:
             first = col_of[spec.key]
-            problems.add(f"{where.path}: columns {_column_name(where, first, table.headers)} and "
-                         f"{_column_name(where, j, table.headers)} both feed {spec.label} ({spec.key}); "
-                         f"keep one of them")
+            problems.add(_("{path}: columns {where} and {where2} both feed {label} ({key}); keep one of them").format(
+                             path=where.path, where=_column_name(where, first, table.headers),
+                             where2=_column_name(where, j, table.headers), label=spec.label, key=spec.key))
         else:
             col_of[spec.key] = j
     if UNIT_KEY not in col_of:
-        problems.add(f"{where.path}: no unit column: head one column `unit` or {scheme.unit}")
+        problems.add(_("{path}: no unit column: head one column `unit` or {unit}").format(
+                         path=where.path, unit=scheme.unit))
     missing = [f"{s.key} ({s.header})" for s in specs if s.key not in col_of]
     if missing:
-        problems.add(f"{where.path}: missing column(s): {', '.join(missing)}")
+        problems.add(_("{path}: missing column(s): {missing}").format(path=where.path, missing=', '.join(missing)))
     return col_of
 
 
 def _column_name(where: Where, j: int, headers: list) -> str:
     place = column_letter(j) if where.sheet is not None else f"{j + 1}"
-    return f"{place} ({headers[j]!r})"
+    return f"{place} ({quoted(headers[j])})"
 
 
 def _check_units(names: pd.Series, rows: np.ndarray, where: Where, col: int, problems: Problems, level: str):
     blank = (names == "").to_numpy()
-    problems.add_many(np.flatnonzero(blank), lambda k: f"{where.cell(rows[k], col)}: the unit name is blank")
+    problems.add_many(np.flatnonzero(blank), lambda k: _("{cell}: the unit name is blank").format(
+                                                           cell=where.cell(rows[k], col)))
     if level != "unit":
         return
     repeated = names.duplicated(keep="first").to_numpy() & ~blank
@@ -115,8 +119,8 @@ def _check_units(names: pd.Series, rows: np.ndarray, where: Where, col: int, pro
 
         def text(k):
             name = names.iloc[k]
-            return (f"{where.cell(rows[k], col)}: unit {name!r} appears twice "
-                    f"(first at {where.cell(rows[first_at[name]], col)})")
+            return (_("{cell}: unit {name!r} appears twice (first at {cell2})").format(
+                        cell=where.cell(rows[k], col), name=name, cell2=where.cell(rows[first_at[name]], col)))
         problems.add_many(np.flatnonzero(repeated), text)
 
 
@@ -151,11 +155,13 @@ def _check_shares(frame: pd.DataFrame, scheme: Scheme, level: str, rows: np.ndar
         last = col_of[(num.fields() or den.fields())[-1]]  # the part subtracted, as check names it
 
         def over(k):
-            return (f"{where.cell(rows[k], target)} ({ind.name}): {_describe(num, scheme)} = {a[k]:g} is more "
-                    f"than {_describe(den, scheme)} = {b[k]:g} (a rate above 100%)")
+            return (_("{cell} ({name}): {num} = {a:g} is more than {den} = {b:g} (a rate above 100%)").format(
+                        cell=where.cell(rows[k], target), name=ind.name, num=_describe(num, scheme), a=a[k],
+                        den=_describe(den, scheme), b=b[k]))
 
         def under(k):
-            return f"{where.cell(rows[k], last)} ({ind.name}): {_describe(num, scheme)} = {a[k]:g} is below 0"
+            return _("{cell} ({name}): {num} = {a:g} is below 0").format(
+                       cell=where.cell(rows[k], last), name=ind.name, num=_describe(num, scheme), a=a[k])
         problems.add_many(np.flatnonzero(above), over)
         problems.add_many(np.flatnonzero(below & ~above), under)
 
@@ -165,9 +171,11 @@ def _number_problems(col: pd.Series, spec: FieldSpec, reason: np.ndarray, rows: 
     def text(k):
         cell = where.cell(rows[k], j)
         if reason[k] == BLANK:
-            return f"{cell} ({spec.label}, {spec.key}): blank, expected {FIELD_TYPES[spec.type]}"
-        return f"{cell} ({spec.label}, {spec.key}): expected {expected_text(spec, int(reason[k]))}, " \
-               f"got {shown(col.iloc[k])}"
+            return _("{cell} ({label}, {key}): blank, expected {field_types}").format(
+                       cell=cell, label=spec.label, key=spec.key, field_types=gettext(FIELD_TYPES[spec.type]))
+        return _("{cell} ({label}, {key}): expected {expected_text}, got {col}").format(
+                   cell=cell, label=spec.label, key=spec.key, expected_text=expected_text(spec, int(reason[k])),
+                   col=shown(col.iloc[k]))
     problems.add_many(np.flatnonzero(reason != OK), text)
 
 
@@ -175,8 +183,9 @@ def _choice_column(col: pd.Series, spec: FieldSpec, rows, where, j, problems: Pr
     text = cell_texts(col)
     if spec.choices:
         bad = ~text.isin(spec.choices).to_numpy()
-        problems.add_many(np.flatnonzero(bad), lambda k: f"{where.cell(rows[k], j)} ({spec.label}): expected one "
-                                                         f"of {', '.join(spec.choices)}, got {text.iloc[k]!r}")
+        problems.add_many(np.flatnonzero(bad), lambda k: _("{cell} ({label}): expected one of {choices}, got {text!r}").format(
+                                                             cell=where.cell(rows[k], j), label=spec.label,
+                                                             choices=', '.join(spec.choices), text=text.iloc[k]))
     return text
 
 
@@ -256,7 +265,8 @@ def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
                 col_of[key] = j
     missing = [f"{k} ({'/'.join(BALLOT_HEADERS[k][1:3])})" for k in names if k not in col_of]
     if missing:
-        raise InputError(f"{path}: missing ballot column(s): {', '.join(missing)}")
+        raise InputError(_("{path}: missing ballot column(s): {missing}").format(
+                             path=path, missing=', '.join(missing)))
     body = table.body
     used = [body[j] for j in col_of.values()]
     rows = np.flatnonzero(~np.logical_and.reduce([is_blank(c) for c in used]))
@@ -264,20 +274,24 @@ def read_ballots(path: str | Path, types: list[str]) -> pd.DataFrame:
     problems = Problems()
     btype = cell_texts(body[col_of["type"]]).str.upper()
     bad_type = ~btype.isin(types).to_numpy()
-    problems.add_many(np.flatnonzero(bad_type), lambda k: f"{where.cell(rows[k], col_of['type'])}: expected a "
-                      f"ballot type {'/'.join(types)}, got {shown(body[col_of['type']].iloc[k])}")
+    problems.add_many(np.flatnonzero(bad_type), lambda k: _("{cell}: expected a ballot type {types}, got {body}").format(
+                                                              cell=where.cell(rows[k], col_of['type']),
+                                                              types='/'.join(types),
+                                                              body=shown(body[col_of['type']].iloc[k])))
     mark_spec = FieldSpec("mark", "分数", "score", max=100)
     marks, reason = number_column(body[col_of["mark"]], mark_spec, allow_blank=False)
-    problems.add_many(np.flatnonzero(reason != OK), lambda k: f"{where.cell(rows[k], col_of['mark'])}: expected "
-                      f"a mark from 0 to 100, got {shown(body[col_of['mark']].iloc[k])}")
+    problems.add_many(np.flatnonzero(reason != OK), lambda k: _("{cell}: expected a mark from 0 to 100, got {body}").format(
+                                                                  cell=where.cell(rows[k], col_of['mark']),
+                                                                  body=shown(body[col_of['mark']].iloc[k])))
     ballot = cell_texts(body[col_of["ballot"]])
     person = name_column(body[col_of[UNIT_KEY]])
     twice = pd.DataFrame({"b": ballot, "u": person}).duplicated(keep="first").to_numpy()
-    problems.add_many(np.flatnonzero(twice), lambda k: f"{where.cell(rows[k], col_of[UNIT_KEY])}: ballot "
-                      f"{ballot.iloc[k]!r} marks {person.iloc[k]} twice; each ballot marks a person once")
+    problems.add_many(np.flatnonzero(twice), lambda k: _("{cell}: ballot {ballot!r} marks {person} twice; each ballot marks a person once").format(
+                                                           cell=where.cell(rows[k], col_of[UNIT_KEY]),
+                                                           ballot=ballot.iloc[k], person=person.iloc[k]))
     problems.raise_if_any()
     if not len(body):
-        raise InputError(f"{path}: no ballot rows")
+        raise InputError(_("{path}: no ballot rows").format(path=path))
     return pd.DataFrame({"ballot": ballot.to_numpy(dtype=object), "type": btype.to_numpy(dtype=object),
                          UNIT_KEY: person.to_numpy(dtype=object), "mark": marks})
 
@@ -289,8 +303,10 @@ def _check_grid_units(sub_frame: pd.DataFrame, rows: np.ndarray, where: Where, c
     if orphan.any():
         problems = Problems()
         problems.add_many(np.flatnonzero(orphan), lambda k: (
-            f"{where.cell(rows[k], col)}: {scheme.subunit} {sub_frame[SUBUNIT_KEY].iloc[k]!r} belongs to "
-            f"{sub_frame[UNIT_KEY].iloc[k]!r}, which is not in the {scheme.unit} table"))
+            _("{cell}: {subunit} {sub_frame!r} belongs to {sub_frame2!r}, which is not in the "
+               "{unit} table").format(
+                cell=where.cell(rows[k], col), subunit=scheme.subunit, sub_frame=sub_frame[SUBUNIT_KEY].iloc[k],
+                sub_frame2=sub_frame[UNIT_KEY].iloc[k], unit=scheme.unit)))
         problems.raise_if_any()
 
 
@@ -303,28 +319,31 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
     ``<subunit>录入``); schemes with 民主评议 take the marks from ``ballots``.
     """
     if ballots and scheme.ballots is None:
-        raise InputError(f"scheme {scheme.id} has no ballots; --ballots is for schemes such as minzhu-pingyi")
+        raise InputError(_("scheme {id} has no ballots; --ballots is for schemes such as minzhu-pingyi").format(
+                             id=scheme.id))
     supplied = frozenset(scheme.ballots.fields.values()) if ballots else frozenset()
     frame = read_table(path, scheme, sheet=sheet, supplied=supplied, rename=rename)
     if ballots:
         from gridxl.core.ballots import empty_types, merge_into, tally
         result = tally(scheme.ballots, read_ballots(ballots, list(scheme.ballots.fields)))
         if result.void:
-            print(f"void ballots (every mark full): {', '.join(result.void)}", file=sys.stderr)
+            print(_("void ballots (every mark full): {void}").format(void=', '.join(result.void)), file=sys.stderr)
         missing = empty_types(result)
         if missing:
-            raise InputError(f"{ballots}: no valid ballots of type {', '.join(missing)}: "
-                             f"the weighted score cannot be made")
+            raise InputError(_("{ballots}: no valid ballots of type {missing}: the weighted score cannot be made").format(
+                                 ballots=ballots, missing=', '.join(missing)))
         frame = merge_into(frame, result)
         problems = Problems()
         units = frame[UNIT_KEY].to_numpy(dtype=object)
         for k in result.table.columns[1:]:
             problems.add_many(np.flatnonzero(frame[k].isna().to_numpy()),
-                              lambda i, k=k: f"{ballots}: no valid ballot of {k} for {units[i]}")
+                              lambda i, k=k: _("{ballots}: no valid ballot of {k} for {units}").format(
+                                                 ballots=ballots, k=k, units=units[i]))
         for f in scheme.unit_fields():
             if f.key not in supplied:
                 problems.add_many(np.flatnonzero(frame[f.key].isna().to_numpy()),
-                                  lambda i, f=f: f"{ballots}: {units[i]} is on ballots but has no {f.key} in {path}")
+                                  lambda i, f=f: _("{ballots}: {units} is on ballots but has no {key} in {path}").format(
+                                                     ballots=ballots, units=units[i], key=f.key, path=path))
         problems.raise_if_any()
     sub_frame = None
     if any(i.per_subunit for i in scheme.indicators):
@@ -332,8 +351,9 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
         if source is None and Path(path).suffix.lower() == ".xlsx":
             source, sub_sheet = path, f"{scheme.subunit}录入"
         if source is None:
-            raise InputError(f"scheme {scheme.id} scores each {scheme.subunit} and averages them: give the "
-                             f"per-{scheme.subunit} inputs with --subunits FILE (see `gridxl fields {scheme.id}`)")
+            raise InputError(_("scheme {id} scores each {subunit} and averages them: give the per-{subunit} "
+                                "inputs with --subunits FILE (see `gridxl fields {id}`)").format(
+                                 id=scheme.id, subunit=scheme.subunit))
         sub_frame, rows, where, col_of = _read_located(source, scheme, "subunit", sub_sheet, False, frozenset(),
                                                      rename)
         _check_grid_units(sub_frame, rows, where, col_of[UNIT_KEY], frame[UNIT_KEY], scheme)

@@ -20,6 +20,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from gridxl.i18n import _
 from gridxl.io.sheet_text import check_frame_texts, check_texts
 from gridxl.io.xlsx_safety import is_gridxl_template
 
@@ -34,8 +35,8 @@ def refuse_overwrite(output: str | Path, inputs: Iterable[str | Path | None]):
     out = Path(output).resolve()
     for item in inputs:
         if item is not None and Path(item).exists() and Path(item).resolve() == out:
-            raise OutputError(f"{output}: is also an input; gridxl never writes over its input — "
-                              f"choose another output name")
+            raise OutputError(_("{output}: is also an input; gridxl never writes over its input — choose another "
+                                 "output name").format(output=output))
 
 
 def refuse_existing(output: str | Path | None, force: bool = False):
@@ -44,11 +45,13 @@ def refuse_existing(output: str | Path | None, force: bool = False):
     if output is None or not Path(output).exists() or Path(output).is_dir():
         return
     if is_gridxl_template(output):
-        raise OutputError(f"{output}: already exists and is a gridxl template, which may hold typed inputs; "
-                          f"gridxl never writes over one — choose another name (to rebuild it keeping its "
-                          f"inputs: gridxl template --refresh {output} -o NEW.xlsx)")
+        raise OutputError(_("{output}: already exists and is a gridxl template, which may hold typed inputs; "
+                             "gridxl never writes over one — choose another name (to rebuild it keeping its "
+                             "inputs: gridxl template --refresh {output} -o NEW.xlsx)").format(
+                              output=output))
     if not force:
-        raise OutputError(f"{output}: already exists; choose another name, or pass --force to replace it")
+        raise OutputError(_("{output}: already exists; choose another name, or pass --force to replace it").format(
+                              output=output))
 
 
 @contextmanager
@@ -61,12 +64,13 @@ def atomic_path(output: str | Path):
     """
     output = Path(output)
     if output.is_dir():
-        raise OutputError(f"{output}: is a folder, expected a file name")
+        raise OutputError(_("{output}: is a folder, expected a file name").format(output=output))
     if not output.parent.exists():
-        raise OutputError(f"{output.parent}: no such folder")
+        raise OutputError(_("{parent}: no such folder").format(parent=output.parent))
     if output.exists() and not output.stat().st_mode & 0o222:
-        raise OutputError(f"{output}: is read-only; gridxl does not replace a read-only file — "
-                          f"choose another name or make it writable first")
+        raise OutputError(_("{output}: is read-only; gridxl does not replace a read-only file — choose "
+                             "another name or make it writable first").format(
+                              output=output))
     tmp = new_temp_file(output.parent, output.suffix)
     previous = _terminate_as_exit()
     try:
@@ -86,18 +90,19 @@ _LIVE_TEMPS: set[str] = set()  # temporary files of this process that a SIGTERM 
 
 def new_temp_file(folder: Path, suffix: str = "") -> Path:
     """An empty, new, ordinary (umask-permission) file in ``folder`` with a short name: .gx-<8 hex><suffix>."""
-    for _ in range(100):
+    for _attempt in range(100):
         path = Path(folder) / f".gx-{secrets.token_hex(4)}{suffix}"
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)  # the umask applies, as for any file
         except FileExistsError:
             continue
         except OSError as exc:
-            raise OutputError(f"{folder}: cannot write here ({exc.strerror})") from None
+            raise OutputError(_("{folder}: cannot write here ({strerror})").format(
+                                  folder=folder, strerror=exc.strerror)) from None
         os.close(fd)
         _LIVE_TEMPS.add(str(path))
         return path
-    raise OutputError(f"{folder}: cannot create a temporary file")  # pragma: no cover
+    raise OutputError(_("{folder}: cannot create a temporary file").format(folder=folder))  # pragma: no cover
 
 
 def _terminate_as_exit():
@@ -140,7 +145,7 @@ def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", 
     refuse_overwrite(output, inputs)
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise OutputError(f"{output}: expected a .csv or .xlsx output name")
+        raise OutputError(_("{output}: expected a .csv or .xlsx output name").format(output=output))
     if suffix == ".xlsx":
         check_texts([str(c) for c in frame.columns], f"{output}: column name")
         check_frame_texts(frame, str(output))

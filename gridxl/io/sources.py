@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from gridxl.io.errors import InputError
+from gridxl.i18n import _
 from gridxl.io.xlsx_errors import error_cells, put_errors
 
 MAX_CSV_BYTES = 1 << 30          # 1 GiB of text
@@ -53,8 +54,9 @@ class Where:
     def cell(self, row_offset: int, col: int) -> str:
         row = self.header_row + 1 + row_offset
         if self.sheet is None:
-            return f"{self.path}, line {row}, column {col + 1}"
-        return f"{self.path}, sheet {self.sheet!r}, cell {column_letter(col)}{row}"
+            return _("{path}, line {row}, column {col}").format(path=self.path, row=row, col=col + 1)
+        return _("{path}, sheet {sheet!r}, cell {cell}").format(path=self.path, sheet=self.sheet,
+                                                                 cell=f"{column_letter(col)}{row}")
 
 
 @dataclass
@@ -86,18 +88,19 @@ def _decode(path: Path, data: bytes) -> tuple[str, bytes | None]:
     try:
         return data.decode("gb18030"), None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 or GB18030 text") from None
+        raise InputError(_("{path}: not UTF-8 or GB18030 text").format(path=path)) from None
 
 
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
+        raise InputError(_("{path}: is a folder, expected a .csv or .xlsx file").format(path=path))
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
-        raise InputError(f"{path}: {size / 2**20:.0f} MiB, more than the {MAX_CSV_BYTES >> 20} MiB gridxl reads; "
-                          f"refused (split the file)")
+        raise InputError(_("{path}: {size:.0f} MiB, more than the {max_csv_bytes} MiB gridxl reads; refused "
+                            "(split the file)").format(
+                             path=path, size=size / 2**20, max_csv_bytes=MAX_CSV_BYTES >> 20))
     return path.read_bytes()
 
 
@@ -109,16 +112,19 @@ def _csv_head(path: Path, text: str) -> list[list[str]]:
                 break
             lines.append(row)
     except csv.Error as exc:
-        raise InputError(f"{path}: not a readable CSV table ({exc})") from None
+        raise InputError(_("{path}: not a readable CSV table ({exc})").format(path=path, exc=exc)) from None
     return lines
 
 
 def _check_csv_size(path: Path, text: str, width: int):
     rows = text.count("\n")
     if rows > MAX_CSV_ROWS:
-        raise InputError(f"{path}: about {rows:,} lines, more than the {MAX_CSV_ROWS:,} rows gridxl reads; refused")
+        raise InputError(_("{path}: about {rows:,} lines, more than the {max_csv_rows:,} rows gridxl reads; "
+                            "refused").format(
+                             path=path, rows=rows, max_csv_rows=MAX_CSV_ROWS))
     if width > MAX_COLS:
-        raise InputError(f"{path}: {width} columns, more than the {MAX_COLS} gridxl reads; refused")
+        raise InputError(_("{path}: {width} columns, more than the {max_cols} gridxl reads; refused").format(
+                             path=path, width=width, max_cols=MAX_COLS))
 
 
 def _csv_body(path: Path, text: str, skip: int, width: int, data: bytes | None = None) -> pd.DataFrame:
@@ -147,7 +153,7 @@ def _csv_body(path: Path, text: str, skip: int, width: int, data: bytes | None =
     except pd.errors.EmptyDataError:
         return pd.DataFrame(columns=range(width))
     except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: not a readable CSV table ({exc})") from None
+        raise InputError(_("{path}: not a readable CSV table ({exc})").format(path=path, exc=exc)) from None
     return frame.replace("", None)
 
 
@@ -166,7 +172,7 @@ def read_csv_table(path: Path, wanted: set[str], normalise) -> Table:
     text, data = _decode(path, _read_bytes(path))
     head = _csv_head(path, text)
     if not head or not any(any(c.strip() for c in row) for row in head):
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(_("{path}: the file is empty").format(path=path))
     header_at = _find_header(head, wanted, normalise)
     headers = head[header_at]
     width = max(len(r) for r in head)
@@ -184,11 +190,13 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for malformed parts
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise InputError(_("{path}: cannot be read as an Excel workbook ({name}: {exc})").format(
+                             path=path, name=type(exc).__name__, exc=exc)) from None
     names = book.sheet_names
     if sheet is not None:
         if sheet not in names:
-            raise InputError(f"{path}: no sheet {sheet!r}; the sheets are {', '.join(names)}")
+            raise InputError(_("{path}: no sheet {sheet!r}; the sheets are {names}").format(
+                                 path=path, sheet=sheet, names=', '.join(names)))
         name = sheet
     else:
         name = "录入" if "录入" in names else names[0]
@@ -196,15 +204,18 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
         ws = book.get_sheet_by_name(name)
         height, width = (ws.end[0] + 1, ws.end[1] + 1) if ws.end else (0, 0)  # cells with values, from A1
         if width > MAX_COLS:
-            raise InputError(f"{path}, sheet {name!r}: {width} columns, more than the {MAX_COLS} "
-                             f"gridxl reads; refused")
+            raise InputError(_("{path}, sheet {name!r}: {width} columns, more than the {max_cols} gridxl reads; "
+                                "refused").format(
+                                 path=path, name=name, width=width, max_cols=MAX_COLS))
         if height > MAX_XLSX_ROWS:
-            raise InputError(f"{path}, sheet {name!r}: more than {MAX_XLSX_ROWS:,} rows; refused")
+            raise InputError(_("{path}, sheet {name!r}: more than {max_xlsx_rows:,} rows; refused").format(
+                                 path=path, name=name, max_xlsx_rows=MAX_XLSX_ROWS))
         rows = put_errors(ws.to_python(skip_empty_area=False), error_cells(path, name))
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{path}, sheet {name!r}: cannot be read ({type(exc).__name__}: {exc})") from None
+        raise InputError(_("{path}, sheet {name!r}: cannot be read ({name2}: {exc})").format(
+                             path=path, name=name, name2=type(exc).__name__, exc=exc)) from None
     return rows, name
 
 
@@ -230,11 +241,12 @@ def _kind(path: Path) -> str:
     if suffix in (".csv", ".txt"):
         return "csv"
     if suffix not in (".xlsx", ".xlsm"):
-        raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'!r}")
+        raise InputError(_("{path}: expected a .csv or .xlsx file, got {value!r}").format(
+                             path=path, value=suffix or 'no extension'))
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a .csv or .xlsx file")
+        raise InputError(_("{path}: is a folder, expected a .csv or .xlsx file").format(path=path))
     return "xlsx"
 
 
@@ -253,7 +265,7 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame,
         text, data = _decode(path, _read_bytes(path))
         head = _csv_head(path, text)
         if not head:
-            raise InputError(f"{path}: the file is empty")
+            raise InputError(_("{path}: the file is empty").format(path=path))
         width = max(len(r) for r in head)
         _check_csv_size(path, text, width)
         return _csv_body(path, text, 0, width, data), None

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from gridxl.core.scheme import FIELD_TYPES, FieldSpec
+from gridxl.core.translate import gettext
+from gridxl.i18n import _
 
 # Patterns are written with literal characters (no \\s, \\d or \\u escapes) so pandas runs them in
 # pyarrow's RE2 engine instead of falling back to Python's re, cell by cell.
@@ -57,26 +59,26 @@ OK, BLANK, TEXT, BOOLEAN, DATE, PERCENT_SIGN, FRACTION, NOT_FLAG, BELOW, ABOVE, 
 
 def expected_text(spec: FieldSpec, reason: int) -> str:
     """What the cell should hold, for the message of a cell refused with ``reason``."""
-    kind = FIELD_TYPES[spec.type]
+    kind = gettext(FIELD_TYPES[spec.type])
     lo, hi = spec.bounds()
     if reason == PERCENT_SIGN:
-        return kind + " (a percent sign belongs in rate fields only)"
+        return _("{kind} (a percent sign belongs in rate fields only)").format(kind=kind)
     if reason == FRACTION:
-        return FIELD_TYPES["count"]
+        return gettext(FIELD_TYPES["count"])
     if reason == NOT_FLAG:
-        return FIELD_TYPES["flag"]
+        return gettext(FIELD_TYPES["flag"])
     if reason == BELOW:
-        return kind if spec.type == "count" else f"{kind}, at least {lo:g}"
+        return kind if spec.type == "count" else _("{kind}, at least {lo:g}").format(kind=kind, lo=lo)
     if reason == ABOVE:
-        return f"{kind}, at most {hi:g}"
+        return _("{kind}, at most {hi:g}").format(kind=kind, hi=hi)
     if reason == BOOLEAN:
-        return kind + " (TRUE/FALSE is not a number)"
+        return _("{kind} (TRUE/FALSE is not a number)").format(kind=kind)
     if reason == DATE:
-        return kind + " (this cell holds a date: Excel turns a typed 3-5 into a date; format the cell as a " \
-                      "number and type it again)"
+        return _("{kind} (this cell holds a date: Excel turns a typed 3-5 into a date; format the cell as a "
+                 "number and type it again)").format(kind=kind)
     if reason == AMBIGUOUS_RATE:
-        return ("a rate written like the rest of its column, which writes percents (98 means 98%): "
-                "type 1% or 100% to say which")
+        return _("a rate written like the rest of its column, which writes percents (98 means 98%): "
+                 "type 1% or 100% to say which")
     return kind
 
 
@@ -88,8 +90,14 @@ def shown(value) -> str:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, Number):
         x = float(value)
-        return repr(str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
-    return repr(value)
+        return quoted(str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
+    return quoted(value)
+
+
+def quoted(text) -> str:
+    """'八十' in English, “八十” in Chinese messages."""
+    from gridxl.i18n import language
+    return f"“{text}”" if language() == "zh" and isinstance(text, str) else repr(text)
 
 
 def _category(kind: type) -> str:
@@ -256,4 +264,4 @@ def is_blank(col: pd.Series) -> np.ndarray:
 
 
 __all__ = ["number_column", "name_column", "normalise_name", "cell_texts", "parse_number", "expected_text",
-           "shown", "is_blank"]
+           "shown", "quoted", "is_blank"]

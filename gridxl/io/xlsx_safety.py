@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from gridxl.i18n import _
 from gridxl.io.errors import InputError
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all parts together
@@ -26,25 +27,29 @@ def check_container(path: Path):
             for info in zf.infolist():
                 total += info.file_size
                 if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 10_000_000:
-                    raise InputError(f"{path}: part {info.filename} expands {info.file_size // info.compress_size}× "
-                                     f"(a zip bomb?); refused")
+                    raise InputError(_("{path}: part {filename} expands {file_size}× (a zip bomb?); refused").format(
+                                         path=path, filename=info.filename,
+                                         file_size=info.file_size // info.compress_size))
             if total > MAX_UNCOMPRESSED:
-                raise InputError(f"{path}: expands to {total // 2**20} MiB, more than the "
-                                 f"{MAX_UNCOMPRESSED // 2**20} MiB gridxl reads; refused")
+                raise InputError(_("{path}: expands to {total} MiB, more than the {max_uncompressed} MiB gridxl "
+                                    "reads; refused").format(
+                                     path=path, total=total // 2**20, max_uncompressed=MAX_UNCOMPRESSED // 2**20))
             for info in zf.infolist():
                 if info.filename.endswith((".xml", ".rels")):
                     with zf.open(info) as part:
                         head = part.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise InputError(f"{path}: part {info.filename} declares a DTD or entities, which no Excel "
-                                         f"file needs (an XML entity-expansion attack?); refused")
+                        raise InputError(_("{path}: part {filename} declares a DTD or entities, which no Excel file needs "
+                                            "(an XML entity-expansion attack?); refused").format(
+                                             path=path, filename=info.filename))
             if "xl/workbook.xml" not in zf.namelist():
-                raise InputError(f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)")
+                raise InputError(_("{path}: a zip file but not an Excel workbook (no xl/workbook.xml)").format(
+                                     path=path))
             bad = zf.testzip()
             if bad:
-                raise InputError(f"{path}: damaged (part {bad} fails its checksum)")
+                raise InputError(_("{path}: damaged (part {bad} fails its checksum)").format(path=path, bad=bad))
     except zipfile.BadZipFile:
-        raise InputError(f"{path}: not an .xlsx workbook (not a zip file, or truncated)") from None
+        raise InputError(_("{path}: not an .xlsx workbook (not a zip file, or truncated)").format(path=path)) from None
 
 
 def load_workbook_safely(path: str | Path, **kwargs):
@@ -59,7 +64,8 @@ def load_workbook_safely(path: str | Path, **kwargs):
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many types for malformed parts
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise InputError(_("{path}: cannot be read as an Excel workbook ({name}: {exc})").format(
+                             path=path, name=type(exc).__name__, exc=exc)) from None
 
 
 TEMPLATE_SHEET = "_gridxl"  # the hidden layout sheet every gridxl template carries

@@ -40,6 +40,7 @@ from gridxl.io.outputs import FORMULA_STARTS, OutputError, atomic_path, write_ta
 # -- periods -------------------------------------------------------------------
 from gridxl.io.periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
 from gridxl.io.periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
+from gridxl.i18n import _
 
 PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022 or 2022-年终"
 
@@ -54,7 +55,8 @@ def check_period(name: str, what: str = "--period", scheme: Scheme | None = None
     try:
         check_name(name, what)
     except ValueError:
-        raise InputError(f"{what} {name!r}: expected {PERIOD_FORMATS} (letters, digits, - only)") from None
+        raise InputError(_("{what} {name!r}: expected {period_formats} (letters, digits, - only)").format(
+                             what=what, name=name, period_formats=PERIOD_FORMATS)) from None
     return check_period_form(name, what, scheme)
 
 
@@ -89,14 +91,14 @@ class ResultStore:
         self._check_folders()
         path = self.dir / f"{check_period(period)}.csv"
         if path.resolve().parent != self.dir.resolve():  # a symlinked period file pointing elsewhere
-            raise InputError(f"{path}: points outside the results folder {self.dir}")
+            raise InputError(_("{path}: points outside the results folder {dir}").format(path=path, dir=self.dir))
         return path
 
     def _check_folders(self):
         check_name(self.scheme.id, "scheme id", InputError)
         for folder in (self.root, self.dir):
             if folder.exists() and not folder.is_dir():
-                raise InputError(f"{folder}: is a file, expected the results folder")
+                raise InputError(_("{folder}: is a file, expected the results folder").format(folder=folder))
 
     def periods(self) -> list[str]:
         self._check_folders()
@@ -120,11 +122,13 @@ class ResultStore:
     def save(self, period: str, table: pd.DataFrame, replace: bool = False, inputs=()) -> Path:
         path = self.path(period)
         if path.exists() and not replace:
-            raise OutputError(f"{path}: period {period} is already stored; pass --replace to replace it")
+            raise OutputError(_("{path}: period {period} is already stored; pass --replace to replace it").format(
+                                  path=path, period=period))
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"{self.dir}: cannot create the results folder ({exc.strerror})") from None
+            raise OutputError(_("{dir}: cannot create the results folder ({strerror})").format(
+                                  dir=self.dir, strerror=exc.strerror)) from None
         table = table.copy()
         for col in ("rank", "rank_dense", "stars"):
             if col in table:
@@ -136,7 +140,8 @@ class ResultStore:
         path = self.path(period)
         if not path.exists():
             known = ", ".join(self.periods()) or "none"
-            raise InputError(f"{path}: period {period} is not in the store (stored: {known})")
+            raise InputError(_("{path}: period {period} is not in the store (stored: {known})").format(
+                                 path=path, period=period, known=known))
         table = None
         for encoding in ("utf-8-sig", "gb18030"):  # gridxl writes UTF-8; Excel in China re-saves as GB18030
             try:
@@ -146,13 +151,15 @@ class ResultStore:
             except UnicodeDecodeError:
                 continue
             except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise InputError(f"{path}: not a stored result table ({exc})") from None
+                raise InputError(_("{path}: not a stored result table ({exc})").format(path=path, exc=exc)) from None
         if table is None:
-            raise InputError(f"{path}: not a stored result table (neither UTF-8 nor GB18030 text)")
+            raise InputError(_("{path}: not a stored result table (neither UTF-8 nor GB18030 text)").format(
+                                 path=path))
         missing = [c for c in (UNIT_KEY, "total") if c not in table.columns]
         if missing:
-            raise InputError(f"{path}: missing column(s) {', '.join(missing)}; a stored period has the columns "
-                             f"`gridxl score` writes (unit, indicator keys, total, rank)")
+            raise InputError(_("{path}: missing column(s) {missing}; a stored period has the columns `gridxl "
+                                "score` writes (unit, indicator keys, total, rank)").format(
+                                 path=path, missing=', '.join(missing)))
         table[UNIT_KEY] = table[UNIT_KEY].map(_unguard)
         numeric = [c for c in [i.key for i in self.scheme.indicators] + ["total", "rank", "rank_dense"]
                    if c in table.columns]
@@ -161,12 +168,12 @@ class ResultStore:
             bad = values.isna() & table[col].notna()
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"{path}, line {row + 2}, column {col}: expected a number, "
-                                 f"got {table[col].iloc[row]!r}")
+                raise InputError(_("{path}, line {row}, column {col}: expected a number, got {table!r}").format(
+                                     path=path, row=row + 2, col=col, table=table[col].iloc[row]))
             table[col] = values.astype(float)
         dup = table[UNIT_KEY][table[UNIT_KEY].duplicated()].tolist()
         if dup:
-            raise InputError(f"{path}: unit {dup[0]!r} appears twice")
+            raise InputError(_("{path}: unit {dup!r} appears twice").format(path=path, dup=dup[0]))
         if "rank" not in table.columns:
             table["rank"] = competition_rank(table["total"].to_numpy(dtype=float))
         return table
@@ -258,7 +265,7 @@ def streaks(totals: pd.DataFrame, rule: StreakRule = StreakRule()) -> pd.DataFra
     months = [c for c in totals.columns]
     for m in months:
         if month_of(str(m)) is None:
-            raise InputError(f"streaks read months (YYYY-MM); {m!r} is not one")
+            raise InputError(_("streaks read months (YYYY-MM); {m!r} is not one").format(m=m))
     months = sorted(months, key=period_sort_key)
     runs = {u: 0 for u in totals.index}
     rows = []
@@ -314,25 +321,29 @@ def parse_weights(text: str, what: str = "--weights", scheme: Scheme | None = No
     out: list[tuple[str, float]] = []
     for part in parts:
         if "=" not in part:
-            raise InputError(f"{what} {part!r}: expected PERIOD=WEIGHT, e.g. 2022-H1=40%")
+            raise InputError(_("{what} {part!r}: expected PERIOD=WEIGHT, e.g. 2022-H1=40%").format(
+                                 what=what, part=part))
         name, raw = (s.strip() for s in part.split("=", 1))
         name = check_period(name, what, scheme)
         percent = raw.endswith("%")
         try:
             weight = float(raw.rstrip("%"))
         except ValueError:
-            raise InputError(f"{what} {part!r}: the weight {raw!r} is not a number (40% or 0.4)") from None
+            raise InputError(_("{what} {part!r}: the weight {raw!r} is not a number (40% or 0.4)").format(
+                                 what=what, part=part, raw=raw)) from None
         weight = weight / 100 if percent else weight
         if not 0 < weight <= 1:
-            raise InputError(f"{what} {part!r}: a weight is between 0 and 100% (40% or 0.4), got {raw}")
+            raise InputError(_("{what} {part!r}: a weight is between 0 and 100% (40% or 0.4), got {raw}").format(
+                                 what=what, part=part, raw=raw))
         if any(n == name for n, _ in out):
-            raise InputError(f"{what}: period {name} is given twice")
+            raise InputError(_("{what}: period {name} is given twice").format(what=what, name=name))
         out.append((name, weight))
     if not out:
-        raise InputError(f"{what}: expected PERIOD=WEIGHT pairs, e.g. 2022-H1=40%,2022-年终=60%")
+        raise InputError(_("{what}: expected PERIOD=WEIGHT pairs, e.g. 2022-H1=40%,2022-年终=60%").format(what=what))
     total = sum(w for _, w in out)
     if abs(total - 1) > 1e-9:
-        raise InputError(f"{what}: the weights add up to {format_number(total * 100, 6)}%, expected 100%")
+        raise InputError(_("{what}: the weights add up to {total}%, expected 100%").format(
+                             what=what, total=format_number(total * 100, 6)))
     return out
 
 
@@ -344,7 +355,8 @@ def composite(totals: pd.DataFrame, weights: list[tuple[str, float]], digits: in
     """
     missing = [p for p, _ in weights if p not in totals.columns]
     if missing:
-        raise InputError(f"composite: period(s) {', '.join(missing)} not found (have: {', '.join(totals.columns)})")
+        raise InputError(_("composite: period(s) {missing} not found (have: {columns})").format(
+                             missing=', '.join(missing), columns=', '.join(totals.columns)))
     acc = np.zeros(len(totals))
     for period, weight in weights:  # left to right, as =0.4*B2+0.6*C2 adds
         acc = acc + weight * totals[period].to_numpy(dtype=float)
@@ -427,7 +439,7 @@ class HistoryReport:
             lines.append("连续排名后位（" + self.rule.describe() + "）：")
             if self.events.empty:
                 lines.append("  无")
-            for _, r in self.events.iterrows():
+            for _row, r in self.events.iterrows():
                 what = "年终一票否决" if r["run"] >= self.rule.veto_months else "约谈"
                 lines.append(f"  {r['period']}  {r[UNIT_KEY]}  连续{int(r['run'])}个月 -> {what}")
             for year, units in sorted(self.vetoes.items()):
@@ -465,8 +477,17 @@ def _months_in(name: str) -> int:
     return 3 if "-Q" in str(name) else 12
 
 
-def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
-    """Totals, ranks with ↑/↓, streaks, averages, composite, and a line chart of totals per unit."""
+STREAK_LABELS = {"period": "月份", "total": "总分", "average": "当月平均分", "bottom": "后位",
+                 "below_average": "低于平均", "counts": "计入", "run": "连续月数", "status": "处理"}
+COMPOSITE_LABELS = {"composite": "综合得分", "rank": "名次"}
+
+
+def write_history_xlsx(report: HistoryReport, path: str | Path, keys: bool = False) -> Path:
+    """Totals, ranks with ↑/↓, streaks, averages, composite, and a line chart of totals per unit.
+
+    Headers are the office's words (单位 name, 名次, 连续月数, 综合得分 …) as on the 评分 sheet;
+    ``keys``: the machine keys instead (unit, rank, run, composite …), as the stored CSVs have them.
+    """
     import openpyxl
     from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
@@ -492,35 +513,36 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
         return ws
 
     s = report.scheme
+    unit = UNIT_KEY if keys else s.unit
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     if report.months:
-        totals_ws = sheet(wb, "各期总分", report.totals, s.unit)
+        totals_ws = sheet(wb, "各期总分", report.totals, unit)
         ranks = report.ranks.copy()
         moves = report.movement()
         both = pd.DataFrame(index=ranks.index)
         for m in report.months:
-            both[f"{m} 名次"] = ranks[m]
-            both[f"{m} 变化"] = moves[m]
-        sheet(wb, "名次变化", both, s.unit)
+            both[f"{m}_rank" if keys else f"{m} 名次"] = ranks[m]
+            both[f"{m}_move" if keys else f"{m} 变化"] = moves[m]
+        sheet(wb, "名次变化", both, unit)
         st = report.streaks.copy()
-        st = st.rename(columns={UNIT_KEY: s.unit, "period": "月份", "total": "总分", "average": "当月平均分",
-                                "bottom": "后位", "below_average": "低于平均", "counts": "计入", "run": "连续月数",
-                                "status": "处理"})
-        for col in ("后位", "低于平均", "计入"):
+        flags = ("bottom", "below_average", "counts")
+        for col in flags:
             st[col] = st[col].map({True: "是", False: ""})
-        sheet(wb, "连续后位", st.set_index(s.unit), s.unit)
+        if not keys:
+            st = st.rename(columns={UNIT_KEY: s.unit, **STREAK_LABELS})
+        sheet(wb, "连续后位", st.set_index(unit), unit)
         for title, (means, counts) in (("季度平均", report.quarters), ("年度平均", report.years)):
             frame = means.copy()
             for c in counts.columns:
-                frame[f"{c} 月数"] = counts[c]
-            sheet(wb, title, frame, s.unit)
+                frame[f"{c}_months" if keys else f"{c} 月数"] = counts[c]
+            sheet(wb, title, frame, unit)
         charts = wb.create_sheet("趋势图")
         n_months = len(report.months)
-        for k, unit in enumerate(report.totals.index):
+        for k, name in enumerate(report.totals.index):
             row = 2 + k
             chart = LineChart()
-            chart.title = f"{unit} 月度总分"
+            chart.title = f"{name} 月度总分"
             chart.y_axis.title = "总分"
             chart.x_axis.delete = False
             chart.y_axis.delete = False
@@ -534,9 +556,11 @@ def write_history_xlsx(report: HistoryReport, path: str | Path) -> Path:
             chart.width, chart.height = 12, 6.5
             charts.add_chart(chart, f"{'AJ'[k % 2]}{1 + (k // 2) * 14}")
     if report.composite is not None:
-        sheet(wb, "综合得分", report.composite, s.unit)
+        table = report.composite if keys else report.composite.rename(columns=COMPOSITE_LABELS)
+        sheet(wb, "综合得分", table, unit)
     if not wb.worksheets:
-        raise OutputError(f"{path}: nothing to write: the results folder has no months and no --weights were given")
+        raise OutputError(_("{path}: nothing to write: the results folder has no months and no --weights "
+                             "were given").format(path=path))
     check_texts([str(u) for u in report.totals.index], "unit name")
     seal_text(wb)  # no formulas here: unit names and period names are string cells
     with atomic_path(path) as out:

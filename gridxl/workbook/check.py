@@ -40,6 +40,8 @@ from gridxl.io.inputs import parse_number
 from gridxl.workbook.formula_meaning import same_formula
 from gridxl.workbook.rows import RowMap, input_rows, retarget, row_findings
 from gridxl.workbook.template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
+from gridxl.core.translate import gettext
+from gridxl.i18n import _
 
 
 class CheckError(ValueError):
@@ -60,7 +62,7 @@ class Problem:
 
     def __str__(self):
         where = f"{self.sheet}!{self.cell}" if self.row else self.sheet
-        return f"{where}: {self.message}"
+        return _("{where}: {message}").format(where=where, message=self.message)
 
 
 @dataclass
@@ -84,35 +86,43 @@ def percent_advice(percent: float) -> str:
 
 def value_problem(spec: FieldSpec, value) -> str | None:
     """What is wrong with one input value (None when it is fine; blanks are reported elsewhere)."""
-    expected = FIELD_TYPES[spec.type]
+    expected = gettext(FIELD_TYPES[spec.type])
     if isinstance(value, ExcelError):
-        return f"error value {value} where {spec.label} expects {expected}"
+        return _("error value {value} where {label} expects {expected}").format(
+                   value=value, label=spec.label, expected=expected)
     if spec.type == "choice":
         text = unicodedata.normalize("NFKC", str(value)).strip()
         if spec.choices and text not in spec.choices:
-            return f"{_fmt(value)} is not one of {'、'.join(spec.choices)} ({spec.label})"
+            return _("{value} is not one of {choices} ({label})").format(
+                       value=_fmt(value), choices='、'.join(spec.choices), label=spec.label)
         return None
     if isinstance(value, bool):
-        return f"TRUE/FALSE in a number cell ({spec.label}): expected {expected}"
+        return _("TRUE/FALSE in a number cell ({label}): expected {expected}").format(
+                   label=spec.label, expected=expected)
     if isinstance(value, str):
         folded = unicodedata.normalize("NFKC", value).strip().replace(",", "")
         try:
             as_number = float(folded.rstrip("%"))
         except ValueError:
-            return f"text {value!r} in a number cell ({spec.label}): expected {expected}"
+            return _("text {value!r} in a number cell ({label}): expected {expected}").format(
+                       value=value, label=spec.label, expected=expected)
         retype = percent_advice(as_number) if spec.type == "rate" and folded.endswith("%") else None
         if folded != value.strip():
-            return (f"text with full-width characters {value!r} in a number cell ({spec.label}): "
-                    f"formulas do not count it; type {retype or folded}")
+            return (_("text with full-width characters {value!r} in a number cell ({label}): formulas "
+                       "do not count it; type {value2}").format(
+                        value=value, label=spec.label, value2=retype or folded))
         retype = retype or f"{as_number:g}"
-        return f"number stored as text {value!r} ({spec.label}): formulas do not count it; retype it as {retype}"
+        return _("number stored as text {value!r} ({label}): formulas do not count it; retype it "
+                  "as {retype}").format(value=value, label=spec.label, retype=retype)
     x = float(value)
     lo, hi = spec.bounds()
     if spec.type == "rate" and hi is not None and x > hi:  # gridxl score reads 95 as 95%; a formula does not
-        return f"rate {x:g} is above {hi * 100:g}% ({spec.label}): type {percent_advice(x)}, not {x:g}"
+        return _("rate {x:g} is above {hi:g}% ({label}): type {percent_advice}, not {x:g}").format(
+                   x=x, hi=hi * 100, label=spec.label, percent_advice=percent_advice(x))
     if x < 0 and (lo is None or lo >= 0):
-        return f"negative value {x:g} ({spec.label}): expected {expected}"
-    _, wanted = parse_number(x, spec)
+        return _("negative value {x:g} ({label}): expected {expected}").format(
+                   x=x, label=spec.label, expected=expected)
+    _value, wanted = parse_number(x, spec)
     return None if wanted is None else f"{x:g} ({spec.label}): expected {wanted}"
 
 
@@ -194,13 +204,14 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
         raise CheckError(str(exc)) from None
     layout = read_layout(pkg)
     if layout is None:
-        raise CheckError(f"{path}: not a gridxl template (it has no hidden _gridxl sheet); "
-                         f"make one with `gridxl template SCHEME -o FILE.xlsx`")
+        raise CheckError(_("{path}: not a gridxl template (it has no hidden _gridxl sheet); make one with "
+                            "`gridxl template SCHEME -o FILE.xlsx`").format(path=path))
     sch = scheme_of(layout, scheme)
     notes = []
     if layout.scheme_digest and layout.scheme_digest != scheme_digest(sch) and scheme is None:
-        notes.append(f"the scheme {sch.id} changed since this template was made: formula differences below "
-                     f"may come from that (make a new template with `gridxl template {sch.id}`)")
+        notes.append(_("the scheme {id} changed since this template was made: formula differences below "
+                        "may come from that (make a new template with `gridxl template {id}`)").format(
+                         id=sch.id))
     plan = plan_of(layout, sch)
     reader = _Reader(pkg)
     problems: list[Problem] = []
@@ -217,12 +228,15 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
         for (r, name) in grid_units.items():
             if name and name not in known:
                 problems.append(Problem(plan.grid.name, r, plan.grid.get("unit").col,
-                                        f"{sch.unit} {name!r} is not on the {INPUT} sheet"))
+                                        _("{unit} {name!r} is not on the {input} sheet").format(
+                                            unit=sch.unit, name=name, input=INPUT)))
         _check_units_have_grids(plan, unit_names, grid_units, problems)
+        _check_print_area(pkg, plan.grid, grid_units, notes)
     if not unit_names:
         first, last = plan.input.first, plan.input.last
-        problems.append(Problem(INPUT, 0, 0, f"no {sch.unit} is filled in (rows {first}–{last} are empty): type each "
-                                             f"{sch.unit}'s name and inputs; nothing can be scored yet"))
+        problems.append(Problem(INPUT, 0, 0, _("no {unit} is filled in (rows {first}–{last} are empty): type each {unit}'s name "
+                                                "and inputs; nothing can be scored yet").format(
+                                                 unit=sch.unit, first=first, last=last)))
     if expected_units is not None:
         _check_unit_list(plan, {r: n for r, n in unit_names.items() if r not in inserted},
                          [u for u in expected_units if u not in deleted], problems)
@@ -231,9 +245,10 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     before = [plan_of(layout, sch, marks=False), plan_of(layout, sch, shares=False)]
     earlier = _check_formulas(plan, reader, problems, rows, before)
     if earlier:
-        notes.append(f"{earlier} formula cell(s) are as an earlier gridxl wrote them (without 输入有误 marks, or "
-                     f"中国式排名 with ISNUMBER, which Gnumeric evaluates differently); "
-                     f"`gridxl template --refresh {path} -o NEW.xlsx` renews them")
+        notes.append(_("{earlier} formula cell(s) are as an earlier gridxl wrote them (without 输入有误 "
+                        "marks, or 中国式排名 with ISNUMBER, which Gnumeric evaluates differently); `gridxl "
+                        "template --refresh {path} -o NEW.xlsx` renews them").format(
+                         earlier=earlier, path=path))
     order = {s.name: i for i, s in enumerate(plan.sheets())}
     problems.sort(key=lambda p: (order.get(p.sheet, 99), p.row, p.col))
     pkg.close()
@@ -249,7 +264,7 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
     last = max(sheet.last, read_to)
     values = reader.values(sheet.name)
     if sheet.name not in reader.pkg.sheet_names:
-        problems.append(Problem(sheet.name, 0, 0, "the sheet is missing"))
+        problems.append(Problem(sheet.name, 0, 0, _("the sheet is missing")))
         return {}
     unit_col = sheet.get("unit")
     sub_col = sheet.find("subunit")
@@ -266,16 +281,18 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
         if not name and not used and (sub_col is None or values.get((r, sub_col.col)) in (None, "")):
             continue  # an unused row
         if not name:
-            problems.append(Problem(sheet.name, r, unit_col.col, f"the {plan.scheme.unit} name is blank "
-                                                                 f"but the row has data"))
+            problems.append(Problem(sheet.name, r, unit_col.col, _("the {unit} name is blank but the row has data").format(
+                                                                     unit=plan.scheme.unit)))
         elif level == "unit":
             if name in first_row_of:
                 problems.append(Problem(sheet.name, r, unit_col.col,
-                                        f"{name!r} appears twice (first in row {first_row_of[name]})"))
+                                        _("{name!r} appears twice (first in row {first_row_of})").format(
+                                            name=name, first_row_of=first_row_of[name])))
             first_row_of.setdefault(name, r)
         names[r] = name
         if sub_col is not None and values.get((r, sub_col.col)) in (None, ""):
-            problems.append(Problem(sheet.name, r, sub_col.col, f"the {plan.scheme.subunit} name is blank"))
+            problems.append(Problem(sheet.name, r, sub_col.col, _("the {subunit} name is blank").format(
+                                                                    subunit=plan.scheme.subunit)))
         numbers = {}
         blanks = [c for c in field_cols if row_values[c.key] is None or row_values[c.key] == ""]
         if blanks:
@@ -302,12 +319,13 @@ def _check_inputs(plan: Plan, sheet: SheetPlan, reader: _Reader, problems: list[
                 dcells = [sheet.get("field", k) for k in den.fields()]
                 target = cells[0] if cells else dcells[0]
                 problems.append(Problem(sheet.name, r, target.col, (
-                    f"{ind.name}: {_describe(num, sheet, r)} = {a:g} is more than "
-                    f"{_describe(den, sheet, r)} = {b:g} (a rate above 100%)")))
+                    _("{name}: {num} = {a:g} is more than {den} = {b:g} (a rate above 100%)").format(
+                        name=ind.name, num=_describe(num, sheet, r), a=a, den=_describe(den, sheet, r), b=b))))
             elif np.isfinite(a) and a < 0:
                 cells = [sheet.get("field", k) for k in num.fields()]
                 problems.append(Problem(sheet.name, r, cells[-1].col, (
-                    f"{ind.name}: {_describe(num, sheet, r)} = {a:g} is below 0 (a rate below 0%)")))
+                    _("{name}: {num} = {a:g} is below 0 (a rate below 0%)").format(
+                        name=ind.name, num=_describe(num, sheet, r), a=a))))
     return names
 
 
@@ -318,10 +336,30 @@ def _check_rows_below(plan: Plan, sheet: SheetPlan, values: dict, problems: list
     unit_col = sheet.get("unit").col
     for r in rows:
         name = values.get((r, unit_col))
-        who = f"{name!r} " if name not in (None, "") else "a row "
-        problems.append(Problem(sheet.name, r, unit_col, (
-            f"{who}typed below the template's last row ({last}): no formula scores it; make room with "
-            f"`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value")))
+        if name in (None, ""):
+            text = _("a row typed below the template's last row ({last}): no formula scores it; make room with "
+                     "`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value").format(last=last)
+        else:
+            text = _("{name!r} typed below the template's last row ({last}): no formula scores it; make room with "
+                     "`gridxl template --refresh FILE -o NEW.xlsx`, which keeps every typed value").format(
+                         name=name, last=last)
+        problems.append(Problem(sheet.name, r, unit_col, text))
+
+
+def _check_print_area(pkg: Package, sheet: SheetPlan, in_use: dict[int, str], notes: list[str]):
+    """Grid rows typed below the print area do not print (a blank template's area ends with its first page):
+    a note, since nothing is wrong with the scores, saying how to print them."""
+    last = 0
+    for el in pkg._xml("xl/workbook.xml").iter("{*}definedName"):
+        text = el.text or ""
+        if el.get("name") == "_xlnm.Print_Area" and text.replace("'", "").startswith(sheet.name + "!"):
+            last = max([int(m) for m in re.findall(r"\$?[A-Z]{1,3}\$?(\d+)(?=,|$)", text)] or [0])
+    beyond = sorted(r for r in in_use if r > last)
+    if last and beyond:
+        notes.append(_("{sheet}: rows {first}–{end} are typed but lie below the print area (which ends at row "
+                       "{last}), so they do not print; widen the print area (Page Layout > Print Area) or run "
+                       "`gridxl template --refresh FILE -o NEW.xlsx`, whose print area covers every typed row").format(
+                           sheet=sheet.name, first=beyond[0], end=beyond[-1], last=last))
 
 
 def _check_units_have_grids(plan: Plan, units: dict[int, str], grids: dict[int, str], problems: list[Problem]):
@@ -332,27 +370,34 @@ def _check_units_have_grids(plan: Plan, units: dict[int, str], grids: dict[int, 
         return
     with_grids = set(grids.values())
     if not with_grids:
-        problems.append(Problem(plan.grid.name, 0, 0, f"no {sch.subunit} row is filled in: the per-{sch.subunit} "
-                                                      f"scores ({averaged}) of every {sch.unit} stay blank"))
+        problems.append(Problem(plan.grid.name, 0, 0, _("no {subunit} row is filled in: the per-{subunit} scores ({averaged}) of every "
+                                                         "{unit} stay blank").format(
+                                                          subunit=sch.subunit, averaged=averaged, unit=sch.unit)))
         return
     unit_col = plan.input.get("unit").col
     for r, name in units.items():
         if name and name not in with_grids:
-            problems.append(Problem(INPUT, r, unit_col, f"{name!r} has no rows on {plan.grid.name}: its "
-                                                        f"per-{sch.subunit} scores ({averaged}) stay blank"))
+            problems.append(Problem(INPUT, r, unit_col, _("{name!r} has no rows on {name2}: its per-{subunit} scores ({averaged}) stay "
+                                                           "blank").format(
+                                                            name=name, name2=plan.grid.name, subunit=sch.subunit,
+                                                            averaged=averaged)))
 
 
 def _blanks_problem(sheet: SheetPlan, r: int, blanks, name: str) -> Problem:
     """One finding per row: a unit typed with its inputs left blank is one thing to fix, not 17."""
     if len(blanks) == 1:
         c = blanks[0]
-        return Problem(sheet.name, r, c.col, f"blank: {c.spec.label} expects {FIELD_TYPES[c.spec.type]}")
+        return Problem(sheet.name, r, c.col, _("blank: {label} expects {field_types}").format(
+                                                 label=c.spec.label, field_types=gettext(FIELD_TYPES[c.spec.type])))
     labels = "、".join(c.spec.label for c in blanks[:6]) + ("…" if len(blanks) > 6 else "")
     span = f"{cell_name(r, blanks[0].col)}:{cell_name(r, blanks[-1].col)}"
-    who = f"{name!r}: " if name else ""
-    return Problem(sheet.name, r, blanks[0].col, f"{who}{len(blanks)} inputs are blank ({span}: {labels}); "
-                                                 f"its scores, total and rank stay empty until they are filled in",
-                   kind="blanks")
+    if name:
+        text = _("{name!r}: {n} inputs are blank ({span}: {labels}); its scores, total and rank stay empty until "
+                 "they are filled in").format(name=name, n=len(blanks), span=span, labels=labels)
+    else:
+        text = _("{n} inputs are blank ({span}: {labels}); its scores, total and rank stay empty until they are "
+                 "filled in").format(n=len(blanks), span=span, labels=labels)
+    return Problem(sheet.name, r, blanks[0].col, text, kind="blanks")
 
 
 def _describe(expr, sheet: SheetPlan, row: int) -> str:
@@ -388,8 +433,9 @@ def _check_unit_list(plan: Plan, names: dict[int, str], expected: list[str], pro
             problems.append(Problem(sheet.name, r, col, added))
     for name in wanted:
         if name not in present:
-            problems.append(Problem(sheet.name, 0, 0, f"{name!r} was removed: it is one of the {plan.scheme.unit} "
-                                                      f"the template was made for but no row names it"))
+            problems.append(Problem(sheet.name, 0, 0, _("{name!r} was removed: it is one of the {unit} the template was made for but no "
+                                                         "row names it").format(
+                                                          name=name, unit=plan.scheme.unit)))
 
 
 # How earlier versions of gridxl wrote a formula that is written otherwise now: such a cell was not changed by
@@ -426,10 +472,11 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: 
         if actual is None:
             value = reader.values(sheet).get((r, c))
             if value is None:
-                problems.append(Problem(sheet, r, c, f"the formula was deleted (expected ={_short(expected)})"))
+                problems.append(Problem(sheet, r, c, _("the formula was deleted (expected ={expected})").format(
+                                                         expected=_short(expected))))
             else:
-                problems.append(Problem(sheet, r, c, f"the formula was overwritten with the value {_fmt(value)} "
-                                                     f"(expected ={_short(expected)})"))
+                problems.append(Problem(sheet, r, c, _("the formula was overwritten with the value {value} (expected ={expected})").format(
+                                                         value=_fmt(value), expected=_short(expected))))
         elif not same_formula(actual, expected, (r, c), sheet):
             if not previous:  # only a file with differences pays for the earlier formulas
                 for old_plan in before:
@@ -441,8 +488,8 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: 
             if any(_earlier_spelling(actual, old, (r, c), sheet) for old in olds):
                 earlier += 1
                 continue
-            problems.append(Problem(sheet, r, c, f"the formula was changed to ={_short(actual)} "
-                                                 f"(expected ={_short(expected)})"))
+            problems.append(Problem(sheet, r, c, _("the formula was changed to ={actual} (expected ={expected})").format(
+                                                     actual=_short(actual), expected=_short(expected))))
 
     return earlier
 

@@ -14,6 +14,7 @@ import pandas as pd
 from gridxl.engine.cached_values import Package
 from gridxl.workbook.check import CheckResult, Problem, check_workbook
 from gridxl.workbook.template import INPUT, plan_of, read_layout, scheme_of
+from gridxl.i18n import _
 
 MAX_LISTED = 20
 PROBLEMS_COLUMN = "problems"
@@ -33,7 +34,8 @@ def checked_for_export(path: str | Path, force: bool = False, scheme: str | None
 def refusal(path, problems: list[Problem]) -> str:
     lines = [f"  {p}" for p in problems[:MAX_LISTED]]
     if len(problems) > MAX_LISTED:
-        lines.append(f"  … and {len(problems) - MAX_LISTED} more (`gridxl check {path}` lists every one)")
+        lines.append(_("  … and {n_problems} more (`gridxl check {path}` lists every one)").format(
+                         n_problems=len(problems) - MAX_LISTED, path=path))
     return (f"{path}: `gridxl check` finds {len(problems)} problem(s), so nothing was exported:\n"
             + "\n".join(lines) + "\nfix them in the workbook, or export anyway with --force "
             f"(each unit's problem cells are then listed in the {PROBLEMS_COLUMN!r} column)")

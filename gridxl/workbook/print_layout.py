@@ -240,11 +240,15 @@ def fit_text_rows(ws, rows: range, columns: list[int], size: int = 10):
             ws.row_dimensions[r].height = max(need, DEFAULT_ROW_PT)
 
 
-def layout_table_sheet(ws, sheet, name_col: int, own_pages: list[list[int]] = (), last_row: int | None = None):
+def layout_table_sheet(ws, sheet, name_col: int, own_pages: list[list[int]] = (), last_row: int | None = None,
+                       filled_rows: int | None = None):
     """Print setup of one table sheet (录入, 网格录入, 评分, 汇总): the page plan, titles merged over
     the first page's width, header rows fitted, the print area over every visible column and block.
 
     ``own_pages``: lists of columns (汇总's indicator table and chart) printed on pages of their own.
+    ``filled_rows``: for a sheet whose row count is a guess (网格录入: 300 blank grid rows), the rows
+    holding data; the print area then ends with the last page those rows need (at least one), so blank
+    rows never print as pages of empty tables while a row typed onto that page still prints.
     """
     fit_header_rows(ws, sheet)
     visible = [c for c in sheet.columns if not c.hidden]
@@ -255,6 +259,9 @@ def layout_table_sheet(ws, sheet, name_col: int, own_pages: list[list[int]] = ()
               for cols in own_pages]
     last_row = max(last_row or sheet.last, sheet.last)
     plan = plan_pages(widths_pt(ws, names), body_pt, table_height_pt(ws, last_row), own_pages=blocks)
+    if filled_rows is not None and plan.fit_wide:
+        last_row = _last_printed_row(ws, sheet, plan, body_pt, widths_pt(ws, names), filled_rows)
+        plan = plan_pages(widths_pt(ws, names), body_pt, table_height_pt(ws, last_row), own_pages=blocks)
     span = plan.first_page_last_col
     for row, text, size in ((1, sheet.title, 16), (2, sheet.subtitle, 10)):
         if span > 1:
@@ -274,6 +281,33 @@ def layout_table_sheet(ws, sheet, name_col: int, own_pages: list[list[int]] = ()
     return plan
 
 
+def _last_printed_row(ws, sheet, plan: PagePlan, body_pt, names_pt, filled: int) -> int:
+    """The last row of the page on which the ``filled`` data rows end (one page at least).
+
+    Pages hold rows 1-4 (titles, bands, headers) then data; later pages repeat rows 3-4.  The scale
+    is the fit-to-width one; rows are counted a little short of the page (``ROWS_SAFETY``) so a
+    renderer that lays rows out slightly taller never spills the last one onto a page of its own.
+    """
+    page_w, page_h = PAGE_PT[plan.orientation]
+    scale = min(1.0, page_w / max(sum(w for _, w in names_pt) + sum(w for _, w, _ in body_pt), 1))
+    room = page_h / scale * ROWS_SAFETY
+    height = {r: ws.row_dimensions[r].height or DEFAULT_ROW_PT for r in range(1, sheet.first)}
+    repeated = height.get(3, DEFAULT_ROW_PT) + height.get(4, DEFAULT_ROW_PT)
+    used, row, page_end = sum(height.values()), sheet.first, sheet.first - 1
+    target = sheet.first + max(filled, 1) - 1
+    while row <= sheet.last:
+        h = ws.row_dimensions[row].height or DEFAULT_ROW_PT
+        if used + h > room:  # a new page
+            if row > target:
+                break
+            used = repeated
+        used += h
+        page_end = row
+        row += 1
+    return max(page_end, min(target, sheet.last))
+
+
+ROWS_SAFETY = 0.93
 HEADED_TOP = 0.75  # inches: room for the page header
 
 

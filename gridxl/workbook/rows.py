@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from gridxl.engine.errors import Unsupported
 from gridxl.engine.references import quote_sheet, tokenize
+from gridxl.i18n import _
 
 
 @dataclass
@@ -100,20 +101,23 @@ def row_findings(plan, rows: RowMap, unit_names: dict[int, str], recorded_units:
     for r in rows.deleted():
         i = r - first
         name = recorded_units[i] if 0 <= i < len(recorded_units) and recorded_units[i] else None
-        who = f"{name!r}" if name else f"the {plan.scheme.unit}"
+        who = f"{name!r}" if name else _("the {unit}").format(unit=plan.scheme.unit)
         deleted.add(name)
-        problems.append((plan.score.name, r, score_unit, f"{who} of row {r} was deleted on {plan.input.name} "
-                                                         f"(its formulas read #REF!); {refresh}"))
+        problems.append((plan.score.name, r, score_unit, _("{who} of row {r} was deleted on {name} (its formulas read #REF!); {refresh}").format(
+                                                             who=who, r=r, name=plan.input.name, refresh=refresh)))
     inserted = set()
     if rows.changed:
         read = rows.input_rows()
         for r, name in unit_names.items():
             if r not in read:
                 inserted.add(r)
-                problems.append((plan.input.name, r, input_unit, f"{name!r} was inserted at row {r}: no "
-                                                                 f"{plan.score.name} row scores it; {refresh}"))
+                problems.append((plan.input.name, r, input_unit, _("{name!r} was inserted at row {r}: no {name2} row scores it; {refresh}").format(
+                                                                     name=name, r=r, name2=plan.score.name,
+                                                                     refresh=refresh)))
         for score_row, input_row in rows.moved():
             name = unit_names.get(input_row, "")
-            notes.append(f"{name!r} was moved on {plan.input.name} (now row {input_row}); its scores are on "
-                         f"{plan.score.name} row {score_row}, out of the 录入 order")
+            notes.append(_("{name!r} was moved on {name2} (now row {input_row}); its scores are on {name3} "
+                            "row {score_row}, out of the 录入 order").format(
+                             name=name, name2=plan.input.name, input_row=input_row, name3=plan.score.name,
+                             score_row=score_row))
     return problems, notes, inserted, deleted

@@ -127,8 +127,10 @@ def _write_table(ws, sheet: SheetPlan, prefill: dict[str, list] | None = None, l
         ws.column_dimensions[letter].width = width
     # header row heights: print_layout.fit_header_rows
     ws.freeze_panes = sheet.freeze
-    if layout:
-        layout_table_sheet(ws, sheet, _name_col(sheet))
+    if layout:  # a grid sheet's row count is a guess: its print area ends with the pages its data needs
+        filled = max((len(v) for v in prefill.values() if v is not None), default=0)
+        grids = any(c.role == "subunit" for c in sheet.columns)
+        layout_table_sheet(ws, sheet, _name_col(sheet), filled_rows=filled if grids else None)
     _protect(ws)
 
 
