@@ -14,7 +14,7 @@ from gridxl.core import get_scheme
 from gridxl.core.cells import INVALID, numbers
 from gridxl.core.expr import Env
 from gridxl.core.scoring import score_frame
-from gridxl.engine.recalc import recalculate
+from gridxl.engine import recalculate
 from gridxl.engine.cached_values import Package
 from gridxl.workbook.check import check_workbook
 from gridxl.workbook.libreoffice import convert

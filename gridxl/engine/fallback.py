@@ -107,7 +107,9 @@ def register_udfs() -> bool:
     """GRID_* functions from gridxl.engine.formulas_udfs (once), when that module is installed."""
     global _UDFS
     if _UDFS is None:
-        try:  # optional: formulas_udfs needs the udfs package, and importing it is slow; only GRID_* calls pay
+        # Only when a GRID_* name is met or the fallback runs (registering edits formulas' global function
+        # table).  This is the engine's one import of the add-in layer: formulas_udfs reads gridxl.addin.
+        try:
             from gridxl.engine.formulas_udfs import register_grid_functions
         except ImportError:
             _UDFS = False
