@@ -107,7 +107,7 @@ def register_udfs() -> bool:
     """GRID_* functions from gridxl.engine.formulas_udfs (once), when that module is installed."""
     global _UDFS
     if _UDFS is None:
-        try:  # optional: formulas_udfs needs the udfs package, and importing it is slow; only GRID_* calls pay
+        try:  # importing gridxl.addin builds every per-kind function: only workbooks with GRID_* calls pay
             from gridxl.engine.formulas_udfs import register_grid_functions
         except ImportError:
             _UDFS = False
