@@ -22,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridxl import addin as A
+from gridxl.addin import kind_functions
 from gridxl.addin.build import demo, lite
 from gridxl.core import REGISTRY, builtin_schemes, score_frame
-from gridxl.core.expr import Env
+from gridxl.core.expr import CountBetter, Env, Measure
 from gridxl.core.scoring import field_env
 from gridxl.io.inputs import read_table
 from udfs import gridxl_udfs as U
@@ -146,6 +147,24 @@ def test_decorators_leave_plain_functions_here():
 
 
 # -- agreement with score_frame for every built-in scheme ---------------------------------------
+def _reads_other_units(expr) -> bool:
+    """The oracle: a score tree that counts better units or reads the measure column needs every unit."""
+    return any(isinstance(node, (CountBetter, Measure)) for node in expr.walk())
+
+
+def test_the_kind_fact_reads_other_units_matches_the_trees():
+    """GRID_SCORE, GRID_TOTAL and the per-kind functions ask RuleKind.reads_other_units; the trees must agree."""
+    seen = set()
+    for scheme in SCHEMES:
+        for key, comp in scheme.compiled().items():
+            assert comp.indicator.rule_kind.reads_other_units == _reads_other_units(comp.score), (scheme.id, key)
+            seen.add(comp.indicator.rule_kind.reads_other_units)
+    assert seen == {True, False}
+    for kind, spec in A.KINDS.items():  # a probe indicator of each kind: a values range exactly when it ranks
+        ranks = _reads_other_units(kind_functions._probe(REGISTRY[kind], 1.0))
+        assert REGISTRY[kind].reads_other_units == ranks == ("values" in [a.role for a in spec.args]), kind
+
+
 def _row_value(frame, table, scheme, key, i):
     return table[key].iloc[i] if key in scheme.compiled() else frame[key].iloc[i]
 
@@ -183,13 +202,13 @@ def _check_scheme(scheme, frame, subs):
     table = result.table
     compiled = scheme.compiled()
     whole_table = [k for k, c in compiled.items()
-                   if c.indicator.per_subunit or A.reads_other_units(c.score)]
+                   if c.indicator.per_subunit or _reads_other_units(c.score)]
     fields = field_env(scheme, frame, "unit")
     scores = {i.key: table[i.key].to_numpy(dtype=float) for i in scheme.indicators}
     for i in range(len(frame)):
         for ind in scheme.indicators:
             comp = compiled[ind.key]
-            if ind.per_subunit or A.reads_other_units(comp.score):
+            if ind.per_subunit or _reads_other_units(comp.score):
                 continue
             args = [_row_value(frame, table, scheme, k, i) for k in comp.inputs]
             expected = table[ind.key].iloc[i]
@@ -335,7 +354,7 @@ def test_error_strings_name_the_problem(tmp_path):
 def test_cross_unit_indicators_point_to_grid_rank_decay():
     for scheme in SCHEMES:
         for key, comp in scheme.compiled().items():
-            if A.reads_other_units(comp.score) and not comp.indicator.per_subunit:
+            if _reads_other_units(comp.score) and not comp.indicator.per_subunit:
                 msg = A.GRID_SCORE(scheme.id, key, *([1] * len(comp.inputs)))
                 assert msg.startswith("#GRIDXL! ") and "GRID_RANK_DECAY" in msg
                 assert "GRID_RANK_DECAY" in A.GRID_TOTAL(scheme.id, [1] * len(scheme.unit_fields()))

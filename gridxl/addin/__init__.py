@@ -26,10 +26,10 @@ Blank inputs give an empty result (the unit has not been filled in yet), as
 from .coerce import UdfError
 from .registry import CATEGORY, DOC_LIMIT, ERROR, FUNCTIONS, udf
 from .scheme_functions import (GRID_EXPLAIN, GRID_GRADE, GRID_RANK, GRID_RANK_CN, GRID_SCORE, GRID_STARS,
-                               GRID_TOTAL, reads_other_units)
+                               GRID_TOTAL)
 from .kind_functions import KIND_FUNCTIONS, KINDS, KindArg, KindFunction, kind_arguments
 
 globals().update(KIND_FUNCTIONS)  # GRID_RATIO, GRID_LINEAR, … as attributes, like the scheme functions
 
-__all__ = ["UdfError", "CATEGORY", "DOC_LIMIT", "ERROR", "FUNCTIONS", "udf", "reads_other_units", "KINDS",
+__all__ = ["UdfError", "CATEGORY", "DOC_LIMIT", "ERROR", "FUNCTIONS", "udf", "KINDS",
            "KIND_FUNCTIONS", "KindArg", "KindFunction", "kind_arguments", *FUNCTIONS]

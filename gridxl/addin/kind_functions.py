@@ -22,7 +22,6 @@ from ..core.expr import Refs
 from ..core.scheme import UNIT_KEY, scheme_from_dict
 from .coerce import UdfError, blank, flat, missing, number, numbers_of, result, text
 from .registry import udf
-from .scheme_functions import reads_other_units
 
 KIND_FUNCTION_NAMES = {"deduction": "GRID_DEDUCT"}  # otherwise GRID_<KIND>
 EXCEL_NAMES = {"step": "rank_step", "each": "points_each"}  # VBA reserves Step and Each
@@ -109,7 +108,7 @@ def _kind_function(kind) -> KindFunction:
     required, optional = [], []
     if kind.needs_value:
         required.append(KindArg("value", "value", VALUE_DOC, True))
-    if reads_other_units(one):
+    if kind.reads_other_units:
         required.append(KindArg("values", "values", VALUES_DOC, True))
     for p in kind.params:
         req, opt = _param_args(kind, p)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import builtin_paths, get_scheme, score_frame, score_indicator
-from ..core.expr import CountBetter, Env, Field, Measure
+from ..core.expr import Env, Field
 from ..core.explain import explain_one
 from ..core.scheme import TOTAL_KEY, UNIT_KEY
 from ..core.scoring import competition_rank, dense_rank, measure_indicator, stars_of
@@ -54,15 +54,10 @@ def _is_text_input(scheme, key) -> bool:
     return key == UNIT_KEY or (key in scheme.field_keys and scheme.field(key).type == "choice")
 
 
-def reads_other_units(expr) -> bool:
-    """Whether a score tree ranks the units against each other (one row alone cannot score it)."""
-    return any(isinstance(node, (CountBetter, Measure)) for node in expr.walk())
-
-
 def _inputs(scheme, key, inputs, fname):
     """The inputs of one indicator keyed by field (or indicator) key; None when one is blank."""
     comp = scheme.compiled()[key]
-    if reads_other_units(comp.score):
+    if comp.indicator.rule_kind.reads_other_units:  # one row alone cannot score it
         raise UdfError(f"{key} ({comp.indicator.name}) ranks the units against each other: "
                        f"use GRID_RANK_DECAY with the column of all units' values")
     values = flat(inputs)
@@ -120,7 +115,7 @@ def GRID_TOTAL(scheme, inputs):
     """
     s = scheme_of(scheme)
     whole_table = [f"{i.key} (per {s.subunit})" for i in s.indicators if i.per_subunit] + [
-        f"{k} (ranks units)" for k, c in s.compiled().items() if reads_other_units(c.score)]
+        f"{i.key} (ranks units)" for i in s.indicators if i.rule_kind.reads_other_units]
     if whole_table:
         raise UdfError(f"scheme {s.id} cannot total one row on its own: {', '.join(whole_table)} need other rows; "
                        f"add GRID_SCORE / GRID_RANK_DECAY cells with SUM instead")

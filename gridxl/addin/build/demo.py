@@ -21,7 +21,6 @@ from ...io.outputs import OutputError, atomic_path, new_temp_file
 from ...engine.cached_values import write_cached_values
 from ..kind_functions import KINDS, kind_arguments
 from .lite import PACKAGE_ROOT, SOURCE_ROOT, UDF_MODULE
-from ..scheme_functions import reads_other_units
 
 DEMO_SCHEME = "yushui-2022"
 # where a checkout commits the demo; an installed gridxl has no workbook_templates/, so callers name the file
@@ -79,7 +78,7 @@ def build_demo_workbook(path: str | Path, scheme_id: str = DEMO_SCHEME) -> Path:
     if not sample.exists():
         raise OutputError(f"scheme {scheme.id} has no sample data ({sample.name}) to make a demo from")
     compiled = scheme.compiled()
-    whole_table = [k for k, c in compiled.items() if c.indicator.per_subunit or reads_other_units(c.score)]
+    whole_table = [k for k, c in compiled.items() if c.indicator.per_subunit or c.indicator.rule_kind.reads_other_units]
     if whole_table:
         raise OutputError(f"scheme {scheme.id}: {', '.join(whole_table)} are not scored row by row; "
                           f"the demo takes schemes whose every indicator is")
