@@ -1,10 +1,16 @@
 """Hypothesis strategies: valid input tables for any scheme, from its field declarations."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from hypothesis import assume
 from hypothesis import strategies as st
 
+from gridxl.core.expr import Env, Field
 from gridxl.core.scheme import Scheme
+from gridxl.core.scoring import field_env
+from gridxl.core.shares import rate_divisions
+from gridxl.core.validity import share_invalid
 
 
 def field_value(spec, scheme: Scheme | None = None):
@@ -59,13 +65,40 @@ def subunit_frame(rows, units):
     return pd.DataFrame([{"unit": units[i % len(units)], "subunit": f"网格{i + 1}", **r} for i, r in enumerate(rows)])
 
 
+def shares_respected(scheme: Scheme, frame: pd.DataFrame, level: str = "unit") -> pd.DataFrame:
+    """``frame`` made to respect its shares (core/shares.py: a part never above its whole): a field that is
+    the part of a rate is lowered to its whole, then rows still breaking a share (a difference below 0) are
+    left out.  Such rows are refused by ``score`` and shown as 输入有误 by the workbook, which
+    tests/test_bad_typing_visible.py covers; a sweep comparing the core with a workbook draws valid inputs."""
+    frame = frame.copy()
+    for _ind, num, den in rate_divisions(scheme, level):
+        if isinstance(num, Field) and num.key in frame:
+            whole = np.asarray(den.evaluate(Env(field_env(scheme, frame, level), {}, {})), dtype=float)
+            part = frame[num.key].to_numpy(dtype=float)
+            frame[num.key] = np.where(part > whole, np.floor(np.maximum(whole, 0)), part)
+    env = Env(field_env(scheme, frame, level), {}, {})
+    bad = np.zeros(len(frame), dtype=bool)
+    for _ind, num, den in rate_divisions(scheme, level):
+        bad |= np.broadcast_to(np.asarray(share_invalid(num, den).evaluate(env), dtype=bool), bad.shape)
+    kept = frame[~bad].reset_index(drop=True)
+    assume(len(kept) > 0)
+    return kept
+
+
 def scheme_inputs(scheme: Scheme, data, min_units=1, max_units=8):
     """Draw (unit frame, subunit frame or None) of valid inputs for any scheme."""
     names = unit_names(scheme)  # schemes with parameters per unit name need those names
     rows = data.draw(unit_rows(scheme, min_units, min(max_units, len(names)) if names else max_units))
-    frame = frame_of(rows, names)
+    frame = shares_respected(scheme, frame_of(rows, names))
     subs = None
     if scheme.subunit_fields():
-        sub_rows = data.draw(unit_rows(scheme, len(rows), len(rows) * 2, level="subunit"))
-        subs = subunit_frame(sub_rows, frame["unit"].tolist())
+        sub_rows = data.draw(unit_rows(scheme, len(frame), len(frame) * 2, level="subunit"))
+        subs = grids_respecting_shares(scheme, subunit_frame(sub_rows, frame["unit"].tolist()), frame)
     return frame, subs
+
+
+def grids_respecting_shares(scheme: Scheme, subs: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``shares_respected`` for the per-grid table, keeping every unit at least one grid."""
+    subs = shares_respected(scheme, subs, "subunit")
+    assume(set(frame["unit"]) <= set(subs["unit"]))
+    return subs

@@ -23,7 +23,7 @@ from gridxl.workbook.export import scores_table
 
 from .excel_helpers import (IDS, SAMPLES, SCHEMES, custom_inputs, custom_scheme, expected_table, needs_udfs,
                             sample_inputs, table_differences, template_with, udfs_available, workbook_scores)
-from .strategies import frame_of, subunit_frame, unit_names, unit_rows
+from .strategies import frame_of, grids_respecting_shares, shares_respected, subunit_frame, unit_names, unit_rows
 from .tiers import scheme_sweep, slow
 
 DATA = SAMPLES.parent.parent / "tests" / "data"
@@ -58,11 +58,11 @@ def _random_inputs(scheme, data):
     rows = data.draw(unit_rows(scheme, 1, most), label="units")
     if names:
         names = data.draw(st.permutations(names), label="names")[:len(rows)]
-    frame = frame_of(rows, names)
+    frame = shares_respected(scheme, frame_of(rows, names))
     subs = None
     if scheme.subunit_fields():
-        sub_rows = data.draw(unit_rows(scheme, len(rows), len(rows) * 3, level="subunit"), label="grids")
-        subs = subunit_frame(sub_rows, frame["unit"].tolist())
+        sub_rows = data.draw(unit_rows(scheme, len(frame), len(frame) * 3, level="subunit"), label="grids")
+        subs = grids_respecting_shares(scheme, subunit_frame(sub_rows, frame["unit"].tolist()), frame)
     return frame, subs
 
 
