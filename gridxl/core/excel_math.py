@@ -55,8 +55,10 @@ def _round_array(x, digits: int, mode: str):
     # Rounding at or past the 15th significant digit changes nothing beyond
     # the 15-digit value itself (rare: huge digits or huge numbers).
     fine = np.isfinite(x) & (mag > 0) & (slack >= 0.05)
-    if fine.any():
-        result = np.where(fine, _to_15_digits(x), result)
+    if fine.any():  # only those values: the decimal strings are made one by one
+        result = np.array(result, dtype=float).reshape(-1)
+        result[fine.reshape(-1)] = _to_15_digits(np.asarray(x, dtype=float).reshape(-1)[fine.reshape(-1)])
+        result = result.reshape(np.shape(x))
     near &= np.isfinite(x) & (mag > 0) & ~fine
     if near.any():
         exact = np.array([reference_round(float(v), digits, mode) for v in np.asarray(x).reshape(-1)[near.reshape(-1)]])

@@ -269,18 +269,26 @@ def _decided(x: np.ndarray, digits: int):
     units of float error of a half, the 15-digit value is the half itself, rounded away from zero;
     a whole x is itself.  The rest (blanks, the band between, huge) are not decided here.
     """
-    mag = np.abs(x)
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = mag * 10 ** digits
+        scaled = np.abs(x * 10 ** digits)
         whole = np.floor(scaled)
-        frac = scaled - whole
-        off = np.abs(frac - 0.5)
-        small = scaled < 1e12
-        plain = small & (off > 1e-13 * scaled)
-        half = small & (off <= 2e-16 * scaled)
-        ok = plain | half | ((np.floor(mag) == mag) & (mag < 1e15) & (scaled < 2.0 ** 52))  # scaled exact
-        k = np.where(ok, whole + ((frac > 0.5) | half), 0).astype(np.int64)
-    return k, ok
+        off = np.subtract(scaled, whole)
+        up = off > 0.5
+        np.subtract(off, 0.5, out=off)
+        np.abs(off, out=off)
+        limit = np.multiply(scaled, 1e-13)
+        ok = off > limit
+        ok &= scaled < 1e12
+        np.add(whole, up, out=whole)
+        rest = np.flatnonzero(~ok)
+        if len(rest):  # rare: the rows near a half, whole numbers past 1e12, blanks
+            s, o = scaled[rest], off[rest]
+            mag = np.abs(x[rest])
+            half = (s < 1e12) & (o <= 2e-16 * s)
+            exact = (np.floor(mag) == mag) & (mag < 1e15) & (s < 2.0 ** 52)  # then s is exact
+            whole[rest] = np.where(half, np.floor(s) + 1, np.where(exact, s, 0))
+            ok[rest] = half | exact
+    return whole, ok  # whole numbers as floats (exact below 2**52)
 
 
 def _numbers(x, digits: int) -> Texts:
@@ -290,7 +298,7 @@ def _numbers(x, digits: int) -> Texts:
         return from_strings([format_number(v, digits) for v in x.tolist()])
     digits = int(digits)
     k, ok = _decided(x, digits)
-    negative = ok & (x < 0) & (k > 0)
+    negative = (k > 0) & (x < 0)  # k is 0 where not decided
     if ok.all():
         return Texts(n, _number_pieces(k, negative, digits))
     pieces = _number_pieces(k, negative, digits) if ok.any() else [(_EMPTY, np.zeros(n, dtype=np.int32))]
@@ -312,32 +320,33 @@ def _numbers(x, digits: int) -> Texts:
 
 
 def _number_pieces(k: np.ndarray, negative: np.ndarray, digits: int) -> list:
-    top = int(k.max()) if len(k) else 0
-    while top >= 1024 and digits and not (k % 10).any():  # 19.5 to 4 decimals is 19.5: a smaller table
-        k = k // 10
-        top //= 10
+    top = float(k.max()) if len(k) else 0.0
+    while top >= 1024 and digits and not np.fmod(k, 10).any():  # 19.5 to 4 decimals is 19.5: a smaller table
+        k = k / 10  # exact: a multiple of 10
+        top /= 10
         digits -= 1
     if top < _TABLE_LIMIT:
-        return [_signed(_table(digits, top), k, negative)]
-    whole, frac = np.divmod(k, 10 ** digits)
+        return [_signed(_table(digits, int(top)), k.astype(np.int32), negative)]
+    whole, frac = np.divmod(k.astype(np.int64), 10 ** digits)
     pieces = [_whole_numbers(whole, negative)]
     if digits:
         pieces.append((_FRACTIONS[digits], frac.astype(np.int32)))
     return pieces
 
 
-def _signed(table: np.ndarray, k: np.ndarray, negative: np.ndarray):
+def _signed(table: np.ndarray, codes: np.ndarray, negative: np.ndarray):
+    """``codes`` (int32, changed in place) into ``table``, or into it and its negatives."""
     if not negative.any():
-        return (table, k.astype(np.int32))
-    return (np.concatenate([table, np.strings.add("-", table)]),
-            (k + negative * len(table)).astype(np.int32))
+        return (table, codes)
+    codes[negative] += len(table)
+    return (np.concatenate([table, np.strings.add("-", table)]), codes)
 
 
 def _whole_numbers(whole: np.ndarray, negative: np.ndarray):
     """The signed whole parts: from the table when small, else each distinct one written."""
     top = int(whole.max())
     if top < _TABLE_LIMIT:
-        return _signed(_table(0, top), whole, negative)
+        return _signed(_table(0, top), whole.astype(np.int32), negative)
     distinct, where = np.unique(whole * 2 + negative, return_inverse=True)
     words = (distinct // 2).astype(TEXT)
     words = np.where(distinct % 2 == 1, np.strings.add("-", words), words)

@@ -177,26 +177,8 @@ def _write_csv(frame: pd.DataFrame, path: Path, texts: dict):
         if not texts:
             pacsv.write_csv(pa.table(columns, names=names), out)
             return
-        from gridxl.io.text_columns import BATCH_ROWS, ArrowTexts
-        joined = [(ArrowTexts(t), _may_start_formula(t)) for t in texts.values()]
-        schema = pa.schema([pa.field(name, col.type) for name, col in zip(names, columns)] +
-                           [pa.field(name, pa.string()) for name in names[len(columns):]])
-        with pacsv.CSVWriter(out, schema) as writer:
-            for start in range(0, max(len(frame), 1), BATCH_ROWS):
-                batch = [col.slice(start, BATCH_ROWS) for col in columns]
-                for t, risky in joined:
-                    text = t.batch(start, start + BATCH_ROWS)
-                    batch.append(_guarded(text) if risky else text)
-                writer.write_table(pa.Table.from_arrays(batch, schema=schema))
-
-
-def _may_start_formula(texts) -> bool:
-    """Whether some text of the column may start like a formula (decided from its first piece's words)."""
-    import numpy as np
-    if not texts.pieces:
-        return False
-    first = texts.words()[0]
-    return bool((first == "").any() or any(np.strings.startswith(first, s).any() for s in FORMULA_STARTS))
+        from gridxl.io.text_columns import write_csv_batches
+        write_csv_batches(out, names, columns, list(texts.values()), _guarded, FORMULA_STARTS)
 
 
 def _arrow_column(col: pd.Series):
