@@ -261,6 +261,9 @@ def _table(digits: int, top: int) -> np.ndarray:
     return have[:top + 1]
 
 
+_CHUNK = 1 << 15  # rows at a time: the temporaries stay in the processor's cache
+
+
 def _decided(x: np.ndarray, digits: int):
     """Excel's ROUND(|x|, digits) × 10**digits as whole numbers where plainly decided, and where that is.
 
@@ -269,21 +272,28 @@ def _decided(x: np.ndarray, digits: int):
     units of float error of a half, the 15-digit value is the half itself, rounded away from zero;
     a whole x is itself.  The rest (blanks, the band between, huge) are not decided here.
     """
+    n = len(x)
+    whole, ok = np.empty(n), np.empty(n, dtype=bool)
+    off, up = np.empty(min(n, _CHUNK)), np.empty(min(n, _CHUNK), dtype=bool)
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.abs(x * 10 ** digits)
-        whole = np.floor(scaled)
-        off = np.subtract(scaled, whole)
-        up = off > 0.5
-        np.subtract(off, 0.5, out=off)
-        np.abs(off, out=off)
-        limit = np.multiply(scaled, 1e-13)
-        ok = off > limit
-        ok &= scaled < 1e12
-        np.add(whole, up, out=whole)
+        for i in range(0, n, _CHUNK):
+            part, w, o, u, good = x[i:i + _CHUNK], whole[i:i + _CHUNK], off[:len(x[i:i + _CHUNK])], \
+                up[:len(x[i:i + _CHUNK])], ok[i:i + _CHUNK]
+            scaled = np.multiply(part, 10 ** digits)
+            np.abs(scaled, out=scaled)
+            np.floor(scaled, out=w)
+            np.subtract(scaled, w, out=o)
+            np.greater(o, 0.5, out=u)
+            np.add(w, u, out=w)
+            np.subtract(o, 0.5, out=o)
+            np.abs(o, out=o)
+            np.greater(o, np.multiply(scaled, 1e-13), out=good)
+            good &= scaled < 1e12
         rest = np.flatnonzero(~ok)
         if len(rest):  # rare: the rows near a half, whole numbers past 1e12, blanks
-            s, o = scaled[rest], off[rest]
             mag = np.abs(x[rest])
+            s = mag * 10 ** digits
+            o = np.abs(s - np.floor(s) - 0.5)
             half = (s < 1e12) & (o <= 2e-16 * s)
             exact = (np.floor(mag) == mag) & (mag < 1e15) & (s < 2.0 ** 52)  # then s is exact
             whole[rest] = np.where(half, np.floor(s) + 1, np.where(exact, s, 0))
@@ -321,10 +331,12 @@ def _numbers(x, digits: int) -> Texts:
 
 def _number_pieces(k: np.ndarray, negative: np.ndarray, digits: int) -> list:
     top = float(k.max()) if len(k) else 0.0
-    while top >= 1024 and digits and not np.fmod(k, 10).any():  # 19.5 to 4 decimals is 19.5: a smaller table
-        k = k / 10  # exact: a multiple of 10
-        top /= 10
-        digits -= 1
+    if top >= 1024 and digits:  # 19.5 to 4 decimals is 19.5: fewer decimals, a smaller table
+        drop = _zero_decimals(k, digits)
+        if drop:
+            k = k / 10 ** drop  # exact: whole multiples
+            top /= 10 ** drop
+            digits -= drop
     if top < _TABLE_LIMIT:
         return [_signed(_table(digits, int(top)), k.astype(np.int32), negative)]
     whole, frac = np.divmod(k.astype(np.int64), 10 ** digits)
@@ -332,6 +344,19 @@ def _number_pieces(k: np.ndarray, negative: np.ndarray, digits: int) -> list:
     if digits:
         pieces.append((_FRACTIONS[digits], frac.astype(np.int32)))
     return pieces
+
+
+def _zero_decimals(k: np.ndarray, digits: int) -> int:
+    """How many of the last decimals are 0 in every value (k: whole floats below 2**52, k / 10**j exact
+    when whole); the first thousand values answer first, which is enough where they say none."""
+    for j in range(digits, 0, -1):
+        if all(_whole(part / 10 ** j) for part in (k[:1000], k)):
+            return j
+    return 0
+
+
+def _whole(q: np.ndarray) -> bool:
+    return bool((np.floor(q) == q).all())
 
 
 def _signed(table: np.ndarray, codes: np.ndarray, negative: np.ndarray):
