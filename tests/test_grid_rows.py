@@ -133,7 +133,7 @@ def test_a_grid_row_moved_keeps_every_formula_right(filled, tmp_path):
 
 
 def test_libreoffice_averages_the_refreshed_grid(filled, tmp_path):
-    from gridxl.workbook.cached_values import Package
+    from gridxl.engine.cached_values import Package
     from gridxl.workbook.libreoffice import convert
 
     from .excel_helpers import soffice_or_skip
