@@ -20,16 +20,16 @@ def _reference_table(scheme, frame, sub):
     """score_frame's explanations, and the reference's from the very arguments score_frame passes."""
     from gridxl.core import scoring
     seen = {}
-    real = scoring.explain_frame
+    real = scoring.explain_columns
 
     def spy(*args):
         seen["args"] = args
         return real(*args)
-    scoring.explain_frame = spy
+    scoring.explain_columns = spy
     try:
         result = score_frame(scheme, frame, sub, explain=True)
     finally:
-        scoring.explain_frame = real
+        scoring.explain_columns = real
     return result, explain_reference.explain_frame(*seen["args"])
 
 

@@ -145,8 +145,10 @@ def remap_rows(source: Path, output: Path, sheet: str, mapping: dict) -> Path:
     """What Excel writes after rows of ``sheet`` were inserted, deleted or moved.
 
     ``mapping``: old row -> new row (None: the row was deleted).  The cells of those rows move; every
-    formula of the workbook that read them follows them (``录入!C10`` -> ``录入!C11``), a reference to
-    a deleted row becomes ``录入!#REF!``, as Excel rewrites references when rows move.
+    formula of the workbook that read them follows them (``录入!C10`` -> ``录入!C11``, and on the sheet
+    itself ``E10`` -> ``E11``); a reference to a deleted row becomes ``#REF!``; a range's ends follow as
+    Excel moves them (a row inserted inside ``$B$5:$B$45`` makes it ``$B$5:$B$46``, one inserted at its
+    first row moves it to ``$B$6:$B$46``, a deleted row shrinks it).
     """
     with zipfile.ZipFile(source) as zin:
         wb = etree.fromstring(zin.read("xl/workbook.xml"))
@@ -155,13 +157,6 @@ def remap_rows(source: Path, output: Path, sheet: str, mapping: dict) -> Path:
         rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
         part_of = {s.get("name"): targets[s.get(rid)] for s in wb.iter(Q + "sheet")}
         moved_part = part_of[sheet]
-        ref = re.compile(r"((?:'?%s'?)!\$?[A-Z]{1,3}\$?)(\d+)(?!\d)" % re.escape(sheet))
-
-        def follow(text):
-            def sub(m):
-                new = mapping.get(int(m.group(2)), int(m.group(2)))
-                return f"{m.group(1).split('!')[0]}!#REF!" if new is None else f"{m.group(1)}{new}"
-            return ref.sub(sub, text)
 
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as zout:
             for name in zin.namelist():
@@ -170,12 +165,35 @@ def remap_rows(source: Path, output: Path, sheet: str, mapping: dict) -> Path:
                     root = etree.fromstring(data)
                     for f in root.iter(Q + "f"):
                         if f.text:
-                            f.text = follow(f.text)
+                            f.text = _follow(f.text, sheet, mapping, own=name == moved_part)
                     if name == moved_part:
                         _move_cells(root, mapping)
                     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                 zout.writestr(name, data)
     return output
+
+
+_REF = re.compile(r"(?<![A-Za-z0-9_$.])(?P<pre>(?:'[^']+'|[^\s!(),:=+\-*/&<>\"'{}]+)!)?"
+                  r"(?P<a>\$?[A-Z]{1,3}\$?)(?P<r1>\d+)(?::(?P<b>\$?[A-Z]{1,3}\$?)(?P<r2>\d+))?(?![\d(])")
+
+
+def _follow(text: str, sheet: str, mapping: dict, own: bool) -> str:
+    """``text`` with its references to ``sheet`` moved as ``mapping`` moves the rows (outside string literals)."""
+    def sub(m):
+        pre = m.group("pre")
+        if pre is None and not own or pre is not None and pre[:-1].strip("'") != sheet:
+            return m.group(0)
+        pre = pre or ""
+        if m.group("b") is None:
+            new = mapping.get(int(m.group("r1")), int(m.group("r1")))
+            return f"{pre}#REF!" if new is None else f"{pre}{m.group('a')}{new}"
+        lo, hi = int(m.group("r1")), int(m.group("r2"))
+        kept = [mapping.get(r, r) for r in range(lo, hi + 1) if mapping.get(r, r) is not None]
+        if not kept:
+            return f"{pre}#REF!"
+        return f"{pre}{m.group('a')}{min(kept)}:{m.group('b')}{max(kept)}"
+    parts = text.split('"')  # even parts are outside "…" literals
+    return '"'.join(_REF.sub(sub, p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 def _move_cells(root, mapping):

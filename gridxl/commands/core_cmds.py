@@ -180,14 +180,15 @@ def cmd_score(args):
             table = mark_problems(table, checked)
             print(_("{input}: {n} problem(s) found by `gridxl check`, scored anyway (--force)").format(
                 input=args.input, n=len(checked.problems)), file=sys.stderr)
-        if args.explain:
-            for ind in s.indicators:
-                table[f"explain_{ind.key}"] = result.explain[ind.key]
+        texts = {f"explain_{ind.key}": result.explain_texts[ind.key] for ind in s.indicators} if args.explain else {}
         bar("写出")
         from ..reports.labels import labelled, wants_labels
         if wants_labels(args.output, args.keys, args.labels):
-            table = labelled(table, s)
-        write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots])
+            import pandas as pd
+            names = list(labelled(pd.DataFrame(columns=[*table.columns, *texts]), s).columns)
+            table.columns = names[:len(table.columns)]
+            texts = dict(zip(names[len(table.columns):], texts.values()))
+        write_table(table, args.output, inputs=[args.input, args.subunits, args.ballots], texts=texts)
     print(_("scored {n_table} {unit} with {id} -> {output}").format(
               n_table=len(table), unit=s.unit, id=s.id, output=args.output), file=sys.stderr)
     return 0

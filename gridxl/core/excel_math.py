@@ -19,8 +19,21 @@ import numpy as np
 SIGNIFICANT_DIGITS = 15
 
 
+_CHUNK = 1 << 15  # values at a time: the many temporaries below stay in the processor's cache
+
+
 def _round_array(x, digits: int, mode: str):
     x = np.asarray(x, dtype=float)
+    if x.size > 2 * _CHUNK:  # element by element, so a column in chunks is the same column
+        flat = x.reshape(-1)
+        out = np.empty_like(flat)
+        for i in range(0, len(flat), _CHUNK):
+            out[i:i + _CHUNK] = _round_chunk(flat[i:i + _CHUNK], digits, mode)
+        return out.reshape(x.shape)
+    return _round_chunk(x, digits, mode)
+
+
+def _round_chunk(x, digits: int, mode: str):
     digits = int(digits)
     scale = 10.0 ** abs(digits)
     mag = np.abs(x)
@@ -55,8 +68,10 @@ def _round_array(x, digits: int, mode: str):
     # Rounding at or past the 15th significant digit changes nothing beyond
     # the 15-digit value itself (rare: huge digits or huge numbers).
     fine = np.isfinite(x) & (mag > 0) & (slack >= 0.05)
-    if fine.any():
-        result = np.where(fine, _to_15_digits(x), result)
+    if fine.any():  # only those values: the decimal strings are made one by one
+        result = np.array(result, dtype=float).reshape(-1)
+        result[fine.reshape(-1)] = _to_15_digits(np.asarray(x, dtype=float).reshape(-1)[fine.reshape(-1)])
+        result = result.reshape(np.shape(x))
     near &= np.isfinite(x) & (mag > 0) & ~fine
     if near.any():
         exact = np.array([reference_round(float(v), digits, mode) for v in np.asarray(x).reshape(-1)[near.reshape(-1)]])

@@ -2,9 +2,9 @@
 
 Built for whole columns at once (:mod:`gridxl.core.texts`): each branch of an
 explanation (missing input, a `when` rule, a value against its rule, a list of
-items) is computed for the rows that take it, with numpy masks and pandas string
-operations, so explaining a table costs about what scoring it costs.  One unit
-(the GRID_EXPLAIN function) is a table of one row.
+items) is computed for the rows that take it, with numpy masks, as pieces of text
+that are joined only when written, so explaining a table costs about what scoring
+it costs.  One unit (the GRID_EXPLAIN function) is a table of one row.
 """
 from __future__ import annotations
 
@@ -15,32 +15,40 @@ from .excel_math import format_number
 from .expr import Env, Refs
 from .kinds import band_amount, value_texts
 from .scheme import UNIT_KEY, Scheme
-from .texts import TEXT, cat, constant, join_nonempty, numbers, pick, remembered
+from .texts import Texts, cat, combine, constant, from_strings, join_nonempty, numbers, pick, remembered
+
+
+def explain_columns(scheme: Scheme, fields, scores, measures, sub_table=None) -> dict[str, Texts]:
+    """Indicator key -> its explanations, one per unit, as :class:`Texts` (joined when written)."""
+    with remembered():
+        return {ind.key: _explain_indicator(scheme, ind, fields, scores, measures, sub_table)
+                for ind in scheme.indicators}
+
+
+def explain_table(units, columns: dict[str, Texts]) -> pd.DataFrame:
+    """The explanations as a table of plain Python strings: unit, then one column per indicator."""
+    out = {UNIT_KEY: units, **{key: np.asarray(texts.tolist(), dtype=object) for key, texts in columns.items()}}
+    return pd.DataFrame(out, dtype=object)
 
 
 def explain_frame(scheme: Scheme, fields, scores, measures, sub_table=None) -> pd.DataFrame:
     """One text column per indicator, one row per unit."""
-    units = fields[UNIT_KEY]
-    out = {UNIT_KEY: units}
-    with remembered():
-        for ind in scheme.indicators:
-            out[ind.key] = _explain_indicator(scheme, ind, fields, scores, measures, sub_table)
-    return pd.DataFrame(out, dtype=object)  # plain Python strings: no conversion to another string type
+    return explain_table(fields[UNIT_KEY], explain_columns(scheme, fields, scores, measures, sub_table))
 
 
-def _explain_indicator(scheme, ind, fields, scores, measures, sub_table):
+def _explain_indicator(scheme, ind, fields, scores, measures, sub_table) -> Texts:
     if ind.per_subunit and sub_table is not None:
-        return _explain_subunits(scheme, ind, fields[UNIT_KEY], scores[ind.key], sub_table)
-    return explain_column(scheme, ind.key, fields, scores, measures).astype(object)
+        return from_strings(_explain_subunits(scheme, ind, fields[UNIT_KEY], scores[ind.key], sub_table))
+    return explain_column(scheme, ind.key, fields, scores, measures)
 
 
 def explain_one(scheme: Scheme, key: str, fields: dict, scores: dict, measures: dict) -> str:
     """One unit's explanation of one indicator (values are plain numbers or text)."""
     def column(v):
         return np.asarray([v], dtype=object if isinstance(v, str) else float)
-    return str(explain_column(scheme, key, {k: column(v) for k, v in fields.items()},
+    return explain_column(scheme, key, {k: column(v) for k, v in fields.items()},
                           {k: column(v) for k, v in scores.items()},
-                          {k: column(v) for k, v in measures.items()})[0])
+                          {k: column(v) for k, v in measures.items()}).tolist()[0]
 
 
 def _explain_subunits(scheme, ind, units, unit_scores, sub_table) -> list[str]:
@@ -60,18 +68,18 @@ def _take(columns: dict, rows: np.ndarray) -> dict:
     return {k: np.asarray(v)[rows] for k, v in columns.items()}
 
 
-def explain_column(scheme: Scheme, key: str, fields: dict, scores: dict, measures: dict) -> np.ndarray:
+def explain_column(scheme: Scheme, key: str, fields: dict, scores: dict, measures: dict) -> Texts:
     """The explanation of indicator ``key`` for every row of the columns given."""
     comp = scheme.compiled()[key]
     ind = comp.indicator
     rows_of = len(next(iter(fields.values()))) if fields else 1
     score = np.asarray(scores.get(key, np.full(rows_of, np.nan)), dtype=float)
     n = len(score)
-    text = constant("", n)
     todo = ~np.isnan(score)
     missing = np.flatnonzero(~todo)
+    branches = []  # (rows, their texts)
     if len(missing):
-        text[missing] = _missing_inputs(ind.name, comp.inputs, _take(fields, missing), len(missing))
+        branches.append((missing, _missing_inputs(ind.name, comp.inputs, _take(fields, missing), len(missing))))
     for rule in ind.when:
         rows = np.flatnonzero(todo)
         if not len(rows):
@@ -80,7 +88,7 @@ def explain_column(scheme: Scheme, key: str, fields: dict, scores: dict, measure
         env = Env(_take(fields, rows), _take(scores, rows))
         with np.errstate(all="ignore"):
             hit = np.broadcast_to(np.asarray(cond.evaluate(env), dtype=bool), (len(rows),))
-        text[rows[hit]] = f"{ind.name}: {rule.get('text', rule['if'])} -> {format_number(rule['score'])}"
+        branches.append((rows[hit], f"{ind.name}: {rule.get('text', rule['if'])} -> {format_number(rule['score'])}"))
         todo[rows[hit]] = False
     rows = np.flatnonzero(todo)
     if len(rows):
@@ -91,21 +99,21 @@ def explain_column(scheme: Scheme, key: str, fields: dict, scores: dict, measure
             part = _explain_measure(scheme, ind, comp, sub_fields, sub_scores, value, sub_score)
         else:
             part = _explain_items(scheme, ind, sub_fields, sub_scores, sub_score)
-        text[rows] = part
-    return text
+        branches.append((rows, part))
+    return combine(n, branches)
 
 
-def _missing_inputs(head: str, inputs, fields: dict, n: int) -> np.ndarray:
+def _missing_inputs(head: str, inputs, fields: dict, n: int) -> Texts:
     pieces = []
     for k in inputs:
         v = fields.get(k)
         if v is not None and np.asarray(v).dtype.kind == "f":
             pieces.append(pick(np.isnan(v), k, ""))
     names = join_nonempty(pieces, ", ", n)
-    return pick(names == "", f"{head}: 缺少输入", cat(f"{head}: 缺少输入 ", names))
+    return pick(names.empty(), f"{head}: 缺少输入", cat(f"{head}: 缺少输入 ", names))
 
 
-def _substituted(expr, fields: dict, scores: dict, n: int) -> np.ndarray:
+def _substituted(expr, fields: dict, scores: dict, n: int) -> Texts:
     """The value expression with each row's numbers in place of the field names: (2327-2)/2327."""
     slots: list[tuple[str, str]] = []
 
@@ -123,13 +131,13 @@ def _substituted(expr, fields: dict, scores: dict, n: int) -> np.ndarray:
             elif np.asarray(v).dtype.kind in "fiub":
                 out = cat(out, numbers(v, 4))
             else:
-                out = cat(out, np.asarray([str(t) for t in v], dtype=TEXT))
+                out = cat(out, from_strings([str(t) for t in v]))
         else:
             out = cat(out, piece)
     return out
 
 
-def _explain_measure(scheme, ind, comp, fields, scores, value, score) -> np.ndarray:
+def _explain_measure(scheme, ind, comp, fields, scores, value, score) -> Texts:
     n = len(score)
     shown = _substituted(comp.measure, fields, scores, n)
     zero = np.zeros(n, dtype=bool)
@@ -142,7 +150,7 @@ def _explain_measure(scheme, ind, comp, fields, scores, value, score) -> np.ndar
     return pick(zero, cat(f"{ind.name}: ", shown, ", 分母为 0 -> ", numbers(score)), normal)
 
 
-def _explain_items(scheme, ind, fields, scores, score) -> np.ndarray:
+def _explain_items(scheme, ind, fields, scores, score) -> Texts:
     n = len(score)
     env = None
     pieces = []
@@ -168,5 +176,11 @@ def _explain_items(scheme, ind, fields, scores, score) -> np.ndarray:
             pieces.append(constant(str(name), n))
     detail = join_nonempty(pieces, "; ", n)
     if ind.rule_kind.none_counted:
-        detail = pick(detail == "", ind.rule_kind.none_counted, detail)
-    return np.strings.replace(cat(f"{ind.name}: ", detail, " -> ", numbers(score)), ":  ->", ": ->")
+        detail = pick(detail.empty(), ind.rule_kind.none_counted, detail)
+    head = f"{ind.name}: "
+    if ":" in ind.name or any((np.strings.find(w, ":") >= 0).any() or (np.strings.find(w, ">") >= 0).any()
+                              for w in detail.words()):
+        text = cat(head, detail, " -> ", numbers(score)).strings()  # as the one-unit text: replace in it
+        return from_strings(np.strings.replace(text, ":  ->", ": ->"))
+    # Otherwise the only ':' is the head's and no '->' can start the detail: ":  ->" is an empty detail.
+    return cat(head, detail, pick(detail.empty(), "-> ", " -> "), numbers(score))

@@ -15,7 +15,7 @@ import pandas as pd
 from .cells import GridAverage, flag_cell, grade_cell, measure_cell, numbers, score_cell, stars_cell, \
     total_cell
 from .expr import COMPARE_DIGITS, ROUND, Env, ExprError
-from .explain import explain_frame
+from .explain import explain_columns, explain_table
 from .ranks import DENSE_RANK, CompetitionRank
 from .scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, Scheme
 
@@ -31,7 +31,16 @@ class ScoreResult:
     table: pd.DataFrame  # unit, indicator keys…, total, rank, rank_dense[, grade][, stars][, flags]
     measures: dict[str, np.ndarray]
     subunit_table: pd.DataFrame | None = None
-    explain: pd.DataFrame | None = None
+    explain_texts: dict | None = None  # indicator key -> Texts (gridxl.core.texts), joined when written
+
+    @property
+    def explain(self) -> pd.DataFrame | None:
+        """The explanations as a table of strings: unit, then one column per indicator."""
+        if self.explain_texts is None:
+            return None
+        if getattr(self, "_explain", None) is None:
+            self._explain = explain_table(self.table[UNIT_KEY].to_numpy(dtype=object), self.explain_texts)
+        return self._explain
 
 
 def _column(frame: pd.DataFrame, key: str, spec_type: str) -> np.ndarray:
@@ -154,7 +163,7 @@ def score_frame(scheme: Scheme, frame: pd.DataFrame, subunits: pd.DataFrame | No
         table[flag.key] = np.broadcast_to(np.asarray(flag_cell(scheme, flag).evaluate(extra_env), dtype=object), (n,))
     result = ScoreResult(table, measures, sub_table)
     if explain:
-        result.explain = explain_frame(scheme, fields, scores, measures, sub_table)
+        result.explain_texts = explain_columns(scheme, fields, scores, measures, sub_table)
     return result
 
 

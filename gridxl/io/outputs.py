@@ -139,39 +139,56 @@ def guard_text(value):
     return value
 
 
-def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", inputs: Iterable = ()):
-    """A result table as .csv (UTF-8 with BOM, which Excel and WPS open correctly) or .xlsx."""
+def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", inputs: Iterable = (),
+                texts: dict | None = None):
+    """A result table as .csv (UTF-8 with BOM, which Excel and WPS open correctly) or .xlsx.
+
+    ``texts``: more columns after the frame's, name -> :class:`gridxl.core.texts.Texts` (explanations),
+    joined batch by batch as they are written.
+    """
     output = Path(output)
+    texts = texts or {}
     refuse_overwrite(output, inputs)
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(_("{output}: expected a .csv or .xlsx output name").format(output=output))
     if suffix == ".xlsx":
+        if texts:  # cell by cell anyway: the texts as Python strings
+            from gridxl.io.text_columns import texts_to_objects
+            frame = frame.assign(**{name: texts_to_objects(t) for name, t in texts.items()})
+            texts = {}
         check_texts([str(c) for c in frame.columns], f"{output}: column name")
         check_frame_texts(frame, str(output))
     with atomic_path(output) as tmp:
         if suffix == ".csv":
-            _write_csv(frame, tmp)
+            _write_csv(frame, tmp, texts)
         else:
             _write_xlsx(frame, tmp, sheet)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path):
-    """pyarrow's CSV writer: about 7x faster than DataFrame.to_csv on a million rows of scores."""
+def _write_csv(frame: pd.DataFrame, path: Path, texts: dict):
+    """pyarrow's CSV writer: about 7x faster than DataFrame.to_csv on a million rows of scores.
+
+    Text columns given as pieces are joined a batch of rows at a time, each batch written before
+    the next is joined (a million explanations never sit in memory at once).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names = [guard_text(str(c)) for c in frame.columns]  # the header row is text from outside too
-    table = pa.table([_arrow_column(frame[c]) for c in frame.columns], names=names)
+    names = [guard_text(str(c)) for c in [*frame.columns, *texts]]  # the header row is text from outside too
+    columns = [_arrow_column(frame[c]) for c in frame.columns]
     with open(path, "wb") as out:
         out.write("\ufeff".encode("utf-8"))
-        pacsv.write_csv(table, out)
+        if not texts:
+            pacsv.write_csv(pa.table(columns, names=names), out)
+            return
+        from gridxl.io.text_columns import write_csv_batches
+        write_csv_batches(out, names, columns, list(texts.values()), _guarded, FORMULA_STARTS)
 
 
 def _arrow_column(col: pd.Series):
     """A column for the CSV writer; text that a spreadsheet would run gets a leading ' (vectorised)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return pa.array(col, from_pandas=True)
@@ -180,6 +197,13 @@ def _arrow_column(col: pd.Series):
         text = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or dates mixed into a text column
         text = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return _guarded(text)
+
+
+def _guarded(text):
+    """Text that a spreadsheet would run as a formula gets a leading ' (vectorised)."""
+    import pyarrow.compute as pc
+
     risky = None
     for start in FORMULA_STARTS:
         hit = pc.starts_with(text, start)

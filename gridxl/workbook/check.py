@@ -38,7 +38,7 @@ from gridxl.engine.links import LinkError, refuse_outside_references
 from gridxl.engine.references import translate
 from gridxl.io.inputs import parse_number
 from gridxl.workbook.formula_meaning import same_formula
-from gridxl.workbook.rows import RowMap, input_rows, retarget, row_findings
+from gridxl.workbook.rows import GridRows, RowMap, grid_findings, grid_rows, input_rows, retarget, row_findings
 from gridxl.workbook.template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
 from gridxl.core.translate import gettext
 from gridxl.i18n import _
@@ -222,8 +222,11 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     found, row_notes, inserted, deleted = row_findings(plan, rows, unit_names, layout.units)
     problems.extend(Problem(*p) for p in found)
     notes.extend(row_notes)
+    grids = grid_rows(plan, reader.formulas(plan.score.name), reader.formulas(plan.grid.name)) \
+        if plan.grid is not None and plan.grid.name in reader.pkg.sheet_names else None
     if plan.grid is not None:
-        grid_units = _check_inputs(plan, plan.grid, reader, problems, "subunit")
+        grid_units = _check_inputs(plan, plan.grid, reader, problems, "subunit", grids.end if grids else 0)
+        problems.extend(Problem(*p) for p in grid_findings(plan, grids, reader.values(plan.grid.name)))
         known = set(unit_names.values())
         for (r, name) in grid_units.items():
             if name and name not in known:
@@ -243,7 +246,7 @@ def check_workbook(path: str | Path, scheme: str | None = None, units: str | Pat
     # the formulas as gridxl wrote them before templates showed 输入有误, and before a numerator above its
     # denominator did
     before = [plan_of(layout, sch, marks=False), plan_of(layout, sch, shares=False)]
-    earlier = _check_formulas(plan, reader, problems, rows, before)
+    earlier = _check_formulas(plan, reader, problems, rows, before, grids)
     if earlier:
         notes.append(_("{earlier} formula cell(s) are as an earlier gridxl wrote them (without 输入有误 "
                         "marks, or 中国式排名 with ISNUMBER, which Gnumeric evaluates differently); `gridxl "
@@ -456,15 +459,21 @@ def _earlier_spelling(actual: str, expected: str, cell, sheet) -> bool:
     return False
 
 
-def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap, before: list[Plan]) -> int:
+def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: RowMap, before: list[Plan],
+                    grids: GridRows | None = None) -> int:
     """Formula cells deleted, typed over or changed; returns how many hold an earlier gridxl's spelling.
 
-    On a 评分 row that reads another 录入 row (rows inserted or moved), the expected formula reads that row.
+    On a 评分 row that reads another 录入 row (rows inserted or moved), the expected formula reads that row;
+    rows inserted or deleted on the per-grid sheet move the ranges that average it.
     """
     earlier = 0
     previous: dict = {}  # (sheet, row, col) -> the formulas earlier gridxl versions wrote there
     for sheet, r, c, expected in plan.formula_cells():
         actual = reader.formulas(sheet).get((r, c))
+        if grids is not None and grids.changed:
+            if sheet == grids.sheet and grids.without_formulas(r):
+                continue  # an inserted or deleted grid row: reported once, as such
+            expected = grids.retarget(expected)
         if sheet == plan.score.name and r in rows.reads:
             if rows.reads[r] is None:
                 continue  # the row was deleted: reported once, as such
@@ -483,6 +492,8 @@ def _check_formulas(plan: Plan, reader: _Reader, problems: list[Problem], rows: 
                     for s, rr, cc, f in old_plan.formula_cells():
                         previous.setdefault((s, rr, cc), []).append(f)
             olds = previous.get((sheet, r, c)) or [expected]
+            if grids is not None:
+                olds = [grids.retarget(old) for old in olds]
             if sheet == plan.score.name and r in rows.reads:
                 olds = [retarget(old, plan.input.name, r, rows.reads[r]) for old in olds]
             if any(_earlier_spelling(actual, old, (r, c), sheet) for old in olds):

@@ -35,6 +35,9 @@ def layout_column(pkg, row: int, value, meta: str = "_gridxl") -> int:
     return col_number(text)
 
 
+DELETED_ROWS = 1000
+
+
 def check_layout_bounds(layout, pkg, meta: str) -> None:
     """Rows and columns the layout names lie within the cells the workbook really holds."""
     rows = cols = 0
@@ -44,11 +47,12 @@ def check_layout_bounds(layout, pkg, meta: str) -> None:
         cells = pkg.cells(sheet)
         rows = max(rows, int(cells.rows.max(initial=0)), int(cells.f_rows.max(initial=0)))
         cols = max(cols, int(cells.cols.max(initial=0)), int(cells.f_cols.max(initial=0)))
+    limit = rows + DELETED_ROWS  # rows a clerk deleted from a full sheet end it sooner than the layout says
     for what, n in (("unit_rows", layout.unit_rows), ("subunit_rows", layout.subunit_rows)):
-        if n > rows:
+        if n > limit:
             raise _damaged(pkg, meta, what, f"{n:,} rows recorded, but the workbook's cells end at row {rows:,}")
     for sheet, (first, last) in layout.sheet_rows.items():
-        if not 1 <= first <= last + 1 or last > rows:
+        if not 1 <= first <= last + 1 or last > limit:
             raise _damaged(pkg, meta, f"sheet {sheet}", f"rows {first}..{last} recorded, but the workbook's cells "
                                                         f"end at row {rows:,}")
     for (sheet, role, key), col in layout.columns.items():

@@ -88,7 +88,7 @@ def retarget(expected: str, sheet: str, row: int, to_row: int) -> str:
     return re.sub(rf"({name}!\$?[A-Z]{{1,3}}\$?){row}(?!\d)", lambda m: f"{m.group(1)}{to_row}", expected)
 
 
-__all__ = ["RowMap", "input_rows", "retarget"]
+__all__ = ["GridRows", "RowMap", "grid_findings", "grid_rows", "input_rows", "retarget"]
 
 
 def row_findings(plan, rows: RowMap, unit_names: dict[int, str], recorded_units: list[str]):
@@ -121,3 +121,89 @@ def row_findings(plan, rows: RowMap, unit_names: dict[int, str], recorded_units:
                              name=name, name2=plan.input.name, input_row=input_row, name3=plan.score.name,
                              score_row=score_row))
     return problems, notes, inserted, deleted
+
+
+# -- the per-grid sheet (网格录入) -------------------------------------------------------------------
+# Its score cells read only their own row, so a row moved (cut and inserted) keeps every formula right
+# and needs no finding.  A row inserted the way Excel inserts one has no formulas, while the ranges that
+# average the grids on 评分 grow over it (网格录入!$B$5:$B$45 -> $B$5:$B$46); a row deleted shrinks them.
+
+
+@dataclass
+class GridRows:
+    """The per-grid sheet's rows as planned (first, last) and as the averaging ranges read them now."""
+
+    sheet: str
+    first: int
+    last: int
+    start: int
+    end: int
+    inserted: list[int] = field(default_factory=list)  # rows without formulas that the change put there
+
+    @property
+    def changed(self) -> bool:
+        return (self.start, self.end) != (self.first, self.last)
+
+    @property
+    def deleted(self) -> int:
+        return max(0, (self.last - self.first) - (self.end - self.start))
+
+    def without_formulas(self, row: int) -> bool:
+        """The row lacks formulas because of the change (reported once, not cell by cell)."""
+        return row in self.inserted or self.end < row <= self.last
+
+    def retarget(self, formula: str) -> str:
+        """A formula as the generator wrote it, with the grid ranges as Excel moved them."""
+        if not self.changed:
+            return formula
+        name = re.escape(quote_sheet(self.sheet))
+        return re.sub(rf"({name}!\$?[A-Z]{{1,3}}\$?){self.first}(:\$?[A-Z]{{1,3}}\$?){self.last}(?!\d)",
+                      lambda m: f"{m.group(1)}{self.start}{m.group(2)}{self.end}", formula)
+
+
+def grid_rows(plan, score_formulas: dict, grid_formulas: dict) -> GridRows | None:
+    """How rows inserted or deleted on the per-grid sheet moved it, from the 评分 ranges that average it."""
+    grid = plan.grid
+    if grid is None:
+        return None
+    out = GridRows(grid.name, grid.first, grid.last, grid.first, grid.last)
+    name = re.escape(quote_sheet(grid.name))
+    pattern = re.compile(rf"{name}!\$?[A-Z]{{1,3}}\$?(\d+):\$?[A-Z]{{1,3}}\$?(\d+)")
+    spans = {(int(a), int(b)) for text in score_formulas.values() for a, b in pattern.findall(text)}
+    if len(spans) != 1:
+        return out  # none, or ranges that disagree: the formula check names each cell
+    start, end = spans.pop()
+    formula_cols = [c.col for c in grid.columns if c.formula is not None]
+    bare = [r for r in range(min(grid.first, start), end + 1)
+            if not any((r, c) in grid_formulas for c in formula_cols)]
+    grown = end - grid.last
+    if (start, end) == (grid.first, grid.last) or start < grid.first:
+        return out
+    if grown > 0 and len(bare) == grown or grown < 0 and start == grid.first and not bare:
+        out.start, out.end, out.inserted = start, end, bare if grown > 0 else []
+    return out
+
+
+def grid_findings(plan, rows: GridRows | None, values: dict):
+    """[(sheet, row, col, message)] for the per-grid rows inserted or deleted."""
+    if rows is None or not rows.changed:
+        return []
+    grid, sch = plan.grid, plan.scheme
+    unit_col, sub_col = grid.get("unit").col, grid.find("subunit")
+    refresh = "`gridxl template --refresh FILE -o NEW.xlsx` rebuilds the template around every typed value"
+    out = []
+    typed_cols = {c.col for c in grid.columns if c.role in ("unit", "subunit", "field")}
+    for r in rows.inserted:
+        if not any(values.get((r, c)) not in (None, "") for c in typed_cols):
+            continue  # a blank row inserted: nothing is left out
+        unit = values.get((r, unit_col))
+        sub = values.get((r, sub_col.col)) if sub_col is not None else None
+        who = f"{str(sub)!r} of {str(unit)!r}" if sub not in (None, "") else f"a {sch.subunit} of {str(unit)!r}"
+        out.append((grid.name, r, sub_col.col if sub_col is not None else unit_col,
+                    f"{who} was inserted at row {r}: no formula scores it, so {plan.score.name} leaves it out of "
+                    f"{str(unit)!r}'s average; {refresh}"))
+    if rows.deleted:
+        out.append((grid.name, rows.end + 1, unit_col,
+                    f"{rows.deleted} row(s) were deleted on {grid.name}: the {sch.subunit} rows now end at row "
+                    f"{rows.end} and rows below have no formulas; {refresh}"))
+    return out
