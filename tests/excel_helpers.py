@@ -5,6 +5,8 @@ import hashlib
 import math
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from gridxl.engine import ExcelError, Package, recalculate
 from gridxl.workbook.export import scores_table
 from gridxl.workbook.template import build_template
 from gridxl.io.inputs import read_table
+from gridxl.workbook.check import check_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "gridxl" / "samples"
@@ -284,3 +287,13 @@ __all__ = ["SCHEMES", "IDS", "SAMPLES", "TEMPLATES", "ROOT", "sample_inputs", "t
            "workbook_scores",
            "table_differences", "expected_table", "cell_differences", "soffice_or_skip", "udfs_available",
            "needs_udfs", "custom_scheme", "custom_inputs"]
+
+
+def refreshed(path, tmp_path) -> Path:
+    """`gridxl template --refresh` of a workbook, which must then check clean."""
+    out = tmp_path / "refreshed.xlsx"
+    r = subprocess.run([sys.executable, "-m", "gridxl", "template", "--refresh", str(path), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert [str(p) for p in check_workbook(out).problems] == []
+    return out

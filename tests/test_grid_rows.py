@@ -25,7 +25,7 @@ import pytest
 from gridxl.core import get_scheme
 from gridxl.workbook.check import check_workbook
 
-from .excel_helpers import expected_table, sample_inputs, table_differences, template_with, workbook_scores
+from .excel_helpers import expected_table, refreshed, sample_inputs, table_differences, template_with, workbook_scores
 from .xlsx_variants import delete_row, insert_row, move_row
 
 TOWN = "六户镇"
@@ -51,14 +51,6 @@ def filled(tmp_path):
 def _town(table: pd.DataFrame) -> dict:
     row = table[table["unit"] == TOWN].iloc[0]
     return {k: round(float(row[k]), 2) for k in BEFORE}
-
-
-def _refreshed(path, tmp_path):
-    out = tmp_path / "refreshed.xlsx"
-    r = _gridxl("template", "--refresh", path, "-o", out)
-    assert r.returncode == 0, r.stderr
-    assert [str(p) for p in check_workbook(out).problems] == []
-    return out
 
 
 def _exported(path, tmp_path):
@@ -101,7 +93,7 @@ def test_a_grid_row_inserted_is_one_finding_and_refresh_averages_it(filled, tmp_
                  ["score", "dongying-2018", tmp_path / "typed.xlsx", "-o", tmp_path / "x.csv"]):
         r = _gridxl(*args)
         assert r.returncode == 2 and f"网格录入!C{at}" in r.stderr, r.stderr  # the export would leave it out
-    out = _refreshed(tmp_path / "typed.xlsx", tmp_path)
+    out = refreshed(tmp_path / "typed.xlsx", tmp_path)
     assert _town(workbook_scores(out)) == WITH_NEW
     recalc, score = _exported(out, tmp_path)
     assert _town(recalc) == WITH_NEW and _town(score) == WITH_NEW
@@ -115,7 +107,7 @@ def test_a_grid_row_deleted_is_one_finding_and_refresh_drops_it(filled, tmp_path
     problems = [str(p) for p in check_workbook(deleted).problems]
     assert len(problems) == 1 and problems[0].startswith("网格录入!B45: 1 row(s) were deleted on 网格录入: "
                                                           "the 网格 rows now end at row 44"), problems
-    out = _refreshed(deleted, tmp_path)
+    out = refreshed(deleted, tmp_path)
     assert _town(workbook_scores(out)) == WITHOUT_THIRD
     recalc, score = _exported(out, tmp_path)
     assert _town(recalc) == WITHOUT_THIRD and _town(score) == WITHOUT_THIRD
@@ -139,7 +131,7 @@ def test_libreoffice_averages_the_refreshed_grid(filled, tmp_path):
     from .excel_helpers import soffice_or_skip
     soffice_or_skip()
     scheme, frame, subs, path = filled
-    out = _refreshed(_inserted(scheme, path, tmp_path, 7), tmp_path)
+    out = refreshed(_inserted(scheme, path, tmp_path, 7), tmp_path)
     (recalculated,) = convert([out], tmp_path / "lo")
     values = Package(recalculated).cells("评分").values()
     heads = {values.get((4, c)): c for c in range(1, 40)}

@@ -16,7 +16,7 @@ import pytest
 from gridxl.core import get_scheme
 from gridxl.workbook.check import check_workbook
 
-from .excel_helpers import expected_table, sample_inputs, table_differences, template_with, workbook_scores
+from .excel_helpers import expected_table, refreshed, sample_inputs, table_differences, template_with, workbook_scores
 from .xlsx_variants import delete_row, insert_row, move_row
 
 
@@ -29,14 +29,6 @@ def filled(tmp_path):
     scheme = get_scheme("yushui-2022")
     frame, _ = sample_inputs(scheme)
     return scheme, frame, template_with(scheme, tmp_path / "filled.xlsx", frame)  # rows 5..21, one per unit
-
-
-def _refreshed(path, tmp_path):
-    out = tmp_path / "refreshed.xlsx"
-    r = _gridxl("template", "--refresh", path, "-o", out)
-    assert r.returncode == 0, r.stderr
-    assert [str(p) for p in check_workbook(out).problems] == []
-    return out
 
 
 def test_a_row_inserted_is_one_finding_and_refresh_scores_it(filled, tmp_path):
@@ -52,7 +44,7 @@ def test_a_row_inserted_is_one_finding_and_refresh_scores_it(filled, tmp_path):
                         "FILE -o NEW.xlsx` rebuilds the template around every typed value"]
     r = _gridxl("recalc", tmp_path / "typed.xlsx", "-o", tmp_path / "o.xlsx", "--export", tmp_path / "s.csv")
     assert r.returncode == 2 and "录入!B10" in r.stderr  # the export would drop the new unit: refused
-    out = _refreshed(tmp_path / "typed.xlsx", tmp_path)
+    out = refreshed(tmp_path / "typed.xlsx", tmp_path)
     both = pd.concat([frame.iloc[:5], pd.DataFrame([new]), frame.iloc[5:]], ignore_index=True)
     assert table_differences(expected_table(scheme, both, None), workbook_scores(out)) == []
 
@@ -63,7 +55,7 @@ def test_a_row_deleted_is_one_finding_and_refresh_drops_it(filled, tmp_path):
     gone = frame["unit"].iloc[5]
     problems = [str(p) for p in check_workbook(deleted).problems]
     assert len(problems) == 1 and problems[0].startswith(f"评分!B10: {gone!r} of row 10 was deleted on 录入")
-    out = _refreshed(deleted, tmp_path)
+    out = refreshed(deleted, tmp_path)
     rest = frame.drop(index=5).reset_index(drop=True)
     assert table_differences(expected_table(scheme, rest, None), workbook_scores(out)) == []
 
@@ -77,7 +69,7 @@ def test_a_row_moved_is_a_note_and_scores_stay(filled, tmp_path):
     assert any(n.startswith(f"{name!r} was moved on 录入 (now row 8)") for n in result.notes)
     # every unit is still scored by its own formulas: the table is the core's on the same inputs
     assert table_differences(expected_table(scheme, frame, None), workbook_scores(moved)) == []
-    out = _refreshed(moved, tmp_path)
+    out = refreshed(moved, tmp_path)
     order = list(frame.index[:3]) + [10] + [i for i in frame.index[3:] if i != 10]
     reordered = frame.loc[order].reset_index(drop=True)
     assert table_differences(expected_table(scheme, reordered, None), workbook_scores(out)) == []
