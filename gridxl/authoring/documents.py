@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridxl.io.errors import InputError
+from gridxl.io.xlsx_safety import MAX_UNCOMPRESSED, check_container
 
 HEADER_WORDS = ("序号", "考核项目", "考核子项", "考核项", "项目", "考核内容", "分值", "分数", "标准分", "评分标准",
                 "考核标准", "评分细则", "考核方法", "考核办法", "扣分标准", "得分标准", "考核指标", "指标", "得分",
@@ -150,7 +151,6 @@ def _check_docx_container(path: Path):
     """A .docx is a zip: refuse a zip bomb or XML declaring entities before python-docx expands it."""
     import zipfile
 
-    from gridxl.io.xlsx_safety import MAX_UNCOMPRESSED
     try:
         with zipfile.ZipFile(path) as zf:
             if sum(i.file_size for i in zf.infolist()) > MAX_UNCOMPRESSED:
@@ -176,7 +176,6 @@ def _dedupe_merged(cells: list[str]) -> list[str]:
 def _xlsx_blocks(path: Path) -> list[Para | Table]:
     from python_calamine import CalamineWorkbook
 
-    from gridxl.io.xlsx_safety import check_container
     check_container(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))

@@ -15,7 +15,11 @@ from ..core.scheme import SchemeError, scheme_from_dict
 from . import phrases as ph
 from .items import Found, RawItem, find_items, norm
 from .reading import DECISION, Reading, read_rule
-from .documents import read_document
+from .documents import Para, read_document, text_blocks
+from .scheme_book import is_scheme_book, read_book
+from gridxl.io.errors import InputError
+from gridxl.io.outputs import atomic_path
+from .toml_text import dumps
 
 UNIT_WORDS = ((r"网格员|网格管理员", "网格员", 1), (r"各村|村\(社区\)|各社区|村委", "村/社区", 3),
               (r"各乡镇|乡镇\(街道\)|各镇街|镇街", "乡镇（街道）", 3), (r"各网格(?!员)|每个网格(?!员)", "网格", 2))
@@ -30,7 +34,6 @@ class Draft:
 
 def draft_file(path: str | Path, scheme_id: str | None = None, unit: str | None = None) -> Draft:
     """A draft from a .txt/.docx/.xlsx/.csv 考核办法, or the scheme of a scheme workbook."""
-    from .scheme_book import is_scheme_book, read_book
     path = Path(path)
     if path.suffix.lower() == ".xlsx" and path.exists() and is_scheme_book(path):
         return Draft(read_book(path), source=str(path))
@@ -39,7 +42,6 @@ def draft_file(path: str | Path, scheme_id: str | None = None, unit: str | None 
 
 
 def draft_text(text: str, scheme_id: str = "draft", unit: str | None = None) -> Draft:
-    from .documents import text_blocks
     return draft_blocks(text_blocks(text), scheme_id, unit)
 
 
@@ -51,7 +53,6 @@ def _id_from(path: Path) -> str:
 def draft_blocks(blocks, scheme_id: str, unit: str | None = None, source: str = "") -> Draft:
     found = find_items(blocks)
     if not found.items:
-        from gridxl.io.errors import InputError
         raise InputError(f"{source or 'draft'}: 没有找到考核项目。draft 读取编号的条目（1、… 或 1. …）、带“考核项目/分值/"
                          f"评分标准”等列名的表格，或“名称10分＋评分标准”连写的文字（no scoring items found）")
     whole = norm(found.preamble + " " + " ".join(sec.title for sec in found.sections) + " "
@@ -206,7 +207,6 @@ def _sections(found: Found) -> list[dict]:
 
 
 def _title(blocks) -> str:
-    from .documents import Para
     for b in blocks:
         if isinstance(b, Para):
             for line in b.text.split("\n"):
@@ -277,8 +277,6 @@ def _settings_from_text(data: dict, text: str, ambiguities: list[str], decisions
 
 
 def write_draft(draft: Draft, output: str | Path) -> Path:
-    from gridxl.io.outputs import atomic_path
-    from .toml_text import dumps
     header = "# gridxl draft: a scheme drafted from the text of a 考核办法. Check every 需要决定 with `gridxl lint`.\n"
     with atomic_path(output) as tmp:
         tmp.write_text(header + dumps(draft.data), encoding="utf-8")

@@ -31,6 +31,9 @@ from gridxl.io.errors import InputError
 from gridxl.io import inputs
 from gridxl.io.inputs import UNIT_HEADERS, normalise_header
 from gridxl.io.sources import decode_text
+from gridxl.io.outputs import atomic_path
+from .toml_text import dumps
+from gridxl.io.xlsx_safety import check_container
 
 RATE_WORDS = ("率", "%", "百分比", "占比")
 MAX_HEADER_SCAN = 20
@@ -174,8 +177,6 @@ def _assign(headers, keys, score, min_score) -> dict[str, str]:
 
 
 def write_mapping(proposal: Proposal, output: str | Path) -> Path:
-    from gridxl.io.outputs import atomic_path
-    from .toml_text import dumps
     data = {"scheme": proposal.scheme, "columns": dict(proposal.columns),
             "unmapped": {"columns": proposal.unmapped_columns, "fields": proposal.unmapped_fields}}
     head = ("# gridxl map: 导出表列名 -> 方案字段。可直接编辑；score / template --data / bulletin 用 --map 读取。\n")
@@ -233,7 +234,6 @@ def read_rows(path: str | Path, sheet: str | None = None, limit: int = MAX_HEADE
     if suffix in (".xlsx", ".xlsm"):
         from python_calamine import CalamineWorkbook
 
-        from gridxl.io.xlsx_safety import check_container
         check_container(path)
         wb = CalamineWorkbook.from_path(str(path))
         name = sheet or wb.sheet_names[0]

@@ -17,6 +17,9 @@ from ..core import kinds as kinds_mod
 from ..core.scheme import FIELD_TYPES
 from gridxl.io.errors import InputError
 from . import toml_text
+from gridxl.io.xlsx_safety import load_workbook_safely
+from gridxl.io.outputs import atomic_path
+from gridxl.io.inputs import column_letter
 
 YES, NO = "是", "否"
 LEVELS = {"unit": "本级", "subunit": "下级"}
@@ -93,7 +96,6 @@ def is_scheme_book(path: str | Path) -> bool:
     """True for an .xlsx written by :func:`write_book` (it has the 方案 and 指标 sheets)."""
     if Path(path).suffix.lower() != ".xlsx":
         return False
-    from gridxl.io.xlsx_safety import load_workbook_safely
     wb = load_workbook_safely(path, read_only=True)
     try:
         return SETTINGS_SHEET in wb.sheetnames and INDICATOR_SHEET in wb.sheetnames
@@ -133,7 +135,6 @@ def write_book(data: dict, output: str | Path) -> Path:
     """Write scheme data (a parsed scheme file) as the workbook ``output`` (atomically)."""
     import xlsxwriter
 
-    from gridxl.io.outputs import atomic_path
     output = Path(output)
     with atomic_path(output) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
@@ -269,7 +270,6 @@ def _write_kinds(wb, head, wrap):
 # -- reading ----------------------------------------------------------------------------------------
 def read_book(path: str | Path) -> dict:
     """Scheme data from a workbook written by :func:`write_book` and edited by hand."""
-    from gridxl.io.xlsx_safety import load_workbook_safely
     path = Path(path)
     wb = load_workbook_safely(path, read_only=True, data_only=True)
     try:
@@ -292,7 +292,6 @@ def read_book(path: str | Path) -> dict:
 
 
 def _cell_name(col: int, row: int) -> str:
-    from gridxl.io.inputs import column_letter
     return f"{column_letter(col)}{row}"
 
 

@@ -32,6 +32,7 @@ from gridxl.io.values import (BLANK, OK, cell_texts, expected_text, is_blank, na
                               quoted, shown)
 from gridxl.core.translate import gettext
 from gridxl.i18n import _
+from gridxl.core.ballots import empty_types, merge_into, tally
 
 UNIT_HEADERS = ("unit", "单位", "名称", "单位名称", "乡镇", "乡镇（办）", "乡镇（街道）", "镇街", "村（社区）",
                 "村/社区", "社区", "网格员", "姓名", "被考核单位", "被考核人")
@@ -324,7 +325,6 @@ def read_scheme_inputs(scheme: Scheme, path: str | Path, subunits: str | Path | 
     supplied = frozenset(scheme.ballots.fields.values()) if ballots else frozenset()
     frame = read_table(path, scheme, sheet=sheet, supplied=supplied, rename=rename)
     if ballots:
-        from gridxl.core.ballots import empty_types, merge_into, tally
         result = tally(scheme.ballots, read_ballots(ballots, list(scheme.ballots.fields)))
         if result.void:
             print(_("void ballots (every mark full): {void}").format(void=', '.join(result.void)), file=sys.stderr)

@@ -26,6 +26,7 @@ import pandas as pd
 from gridxl.io.errors import InputError
 from gridxl.i18n import _
 from gridxl.io.xlsx_errors import error_cells, put_errors
+from gridxl.io.xlsx_safety import check_container
 
 MAX_CSV_BYTES = 1 << 30          # 1 GiB of text
 MAX_CSV_ROWS = 5_000_000
@@ -184,7 +185,6 @@ def read_csv_table(path: Path, wanted: set[str], normalise) -> Table:
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
     import python_calamine
 
-    from gridxl.io.xlsx_safety import check_container
 
     check_container(path)
     try:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from gridxl.core.scheme import FIELD_TYPES, FieldSpec
 from gridxl.core.translate import gettext
-from gridxl.i18n import _
+from gridxl.i18n import _, language
 
 # Patterns are written with literal characters (no \\s, \\d or \\u escapes) so pandas runs them in
 # pyarrow's RE2 engine instead of falling back to Python's re, cell by cell.
@@ -96,7 +96,6 @@ def shown(value) -> str:
 
 def quoted(text) -> str:
     """'八十' in English, “八十” in Chinese messages."""
-    from gridxl.i18n import language
     return f"“{text}”" if language() == "zh" and isinstance(text, str) else repr(text)
 
 
@@ -228,7 +227,7 @@ def name_column(col: pd.Series) -> pd.Series:
         fixed = names[odd].str.replace(_INVISIBLE, "", regex=True)
         fixed = fixed.str.replace(_SPACES + "+", " ", regex=True).str.strip()
         between = f"([{_CJK}]) ([{_CJK}])"
-        for _ in range(2):  # overlapping pairs: 罗 坊 镇
+        for _pass in range(2):  # overlapping pairs: 罗 坊 镇
             fixed = fixed.str.replace(between, r"\1\2", regex=True)
         names = names.copy()
         names[odd] = fixed

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from gridxl.reports.bulletin import Bulletin, ranking_rows
 from ..core.scheme import UNIT_KEY
-from gridxl.io.outputs import atomic_path
+from gridxl.io.outputs import atomic_path, refuse_overwrite
 from .bulletin_text import BulletinForm, bulletin_blocks, default_title, draft_notice
+from gridxl.reports.charts import bar_chart_png
 
 LATIN_FONT = "Times New Roman"
 FONTS = {  # GB/T 9704 党政机关公文格式
@@ -289,8 +290,6 @@ def write_docx(b: Bulletin, path: str | Path, form: BulletinForm | None = None, 
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    from gridxl.reports.charts import bar_chart_png
-    from gridxl.io.outputs import refuse_overwrite
 
     form = form or BulletinForm()
     path = Path(path)

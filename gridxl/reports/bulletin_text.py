@@ -19,6 +19,8 @@ from ..core.scheme import UNIT_KEY
 from gridxl.reports.history import period_text
 from gridxl.io.sources import decode_text
 from .problems import draft_problems, numbered
+from ..i18n import _
+from gridxl.io.inputs import InputError
 
 REQUIREMENTS_PLACEHOLDER = "【请在此填写工作要求（可用 --requirements 文件提供，每段一条）】"
 ISSUER_PLACEHOLDER = "【发文机关】"
@@ -57,8 +59,6 @@ def chinese_date(day: _dt.date) -> str:
 
 def read_requirements(path: str | Path) -> list[str]:
     """三、工作要求 from a UTF-8 (or GB18030) text file: one paragraph per non-blank line."""
-    from ..i18n import _
-    from gridxl.io.inputs import InputError
     path = Path(path)
     try:
         raw = path.read_bytes()[:REQUIREMENTS_LIMIT * 4 + 1]

@@ -15,7 +15,8 @@ import numpy as np
 from gridxl.reports.bulletin import RANKING_NOTE, Bulletin, ranking_rows, scored_as_extra
 from ..core.excel_math import format_number
 from ..core.scheme import UNIT_KEY
-from gridxl.io.outputs import atomic_path
+from gridxl.io.outputs import atomic_path, refuse_overwrite
+from gridxl.engine.cached_values import col_letters
 
 RANKING, CHART = "排名", "总分图"
 FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name and page, as on the templates
@@ -100,7 +101,6 @@ def _chart_sheet(wb, b: Bulletin, header: list[str], last: int):
     src = _quoted(RANKING)
     col = chr(ord("A") + total_col) if total_col < 26 else None
     if col is None:  # more than 24 indicators: a two-letter column
-        from gridxl.engine.cached_values import col_letters
         col = col_letters(total_col + 1)
     chart = wb.add_chart({"type": "column"})
     chart.add_series({
@@ -167,7 +167,6 @@ def write_xlsx(b: Bulletin, path: str | Path, inputs=()) -> Path:
     """The ranking table, its chart on a page of its own, and the district figures (atomically)."""
     import xlsxwriter
 
-    from gridxl.io.outputs import refuse_overwrite
 
     path = Path(path)
     refuse_overwrite(path, inputs)

@@ -41,6 +41,7 @@ from gridxl.io.outputs import FORMULA_STARTS, OutputError, atomic_path, write_ta
 from gridxl.io.periods import HALF as _HALF, MONTH as _MONTH, QUARTER as _QUARTER, YEAR as _YEAR  # noqa: E402
 from gridxl.io.periods import check_period_form, form_of, normalise, period_text  # noqa: E402,F401  (period_text: re-exported)
 from gridxl.i18n import _
+from gridxl.io.sheet_text import check_texts, seal_text
 
 PERIOD_FORMATS = "2022-11 (a month), 2022-Q3, 2022-H1, 2022 or 2022-年终"
 
@@ -492,7 +493,6 @@ def write_history_xlsx(report: HistoryReport, path: str | Path, keys: bool = Fal
     from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
 
-    from gridxl.io.sheet_text import check_texts, seal_text
 
     def sheet(wb, title, frame: pd.DataFrame, index_name: str):
         ws = wb.create_sheet(title)

@@ -42,6 +42,7 @@ from gridxl.workbook.rows import GridRows, RowMap, grid_findings, grid_rows, inp
 from gridxl.workbook.template import INPUT, Plan, SheetPlan, plan_of, read_layout, read_unit_names, scheme_digest, scheme_of
 from gridxl.core.translate import gettext
 from gridxl.i18n import _
+from gridxl.core.validity import invalid_value
 
 
 class CheckError(ValueError):
@@ -142,7 +143,6 @@ def input_problem(spec: FieldSpec, value) -> str | None:
 
 
 def _validity_tree(spec: FieldSpec):
-    from gridxl.core.validity import invalid_value
     return invalid_value(spec, Field(spec.key))
 
 

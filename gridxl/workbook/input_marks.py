@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gridxl.core.expr import Field
 from gridxl.core.validity import invalid_value, numerator_above
+from gridxl.core.shares import rate_divisions
 
 FILL, TEXT = "FFC7CE", "9C0006"  # Excel's own "light red fill with dark red text"
 
@@ -18,7 +19,6 @@ def mark_invalid_inputs(ws, plan, sheet) -> int:
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Font, PatternFill
 
-    from gridxl.core.shares import rate_divisions
 
     level = "unit" if sheet is plan.input else "subunit"
     first, last = sheet.first, sheet.last
