@@ -47,6 +47,28 @@ def _targets(module: str, node: ast.AST, is_package: bool) -> list[str]:
     return [f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source for a in node.names]
 
 
+def _function_body_imports() -> dict[str, set[str]]:
+    """{module: gridxl modules it imports inside a function}."""
+    found = {}
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        is_package = path.name == "__init__.py"
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(fn):
+                    for target in _targets(module, node, is_package):
+                        if target.startswith("gridxl"):
+                            found.setdefault(module, set()).add(target)
+    return found
+
+
+# Lazy on purpose, each for a reason that is not a cycle: the commands import their layers when they run
+# (so `gridxl --help` stays fast), and these three load something heavy or global only when it is used.
+LAZY = {("gridxl.engine.fallback", "gridxl.engine.formulas_udfs"),  # edits formulas' function table
+        ("gridxl.i18n", "gridxl.core.translate"),  # the hook is installed when a language is set
+        ("gridxl.io.outputs", "gridxl.io.text_columns")}  # pyarrow's CSV writer, for --explain only
+
+
 def _graph() -> dict[str, set[str]]:
     graph = {}
     for module, path in MODULES.items():
@@ -130,3 +152,12 @@ def test_each_layer_imports_only_the_layers_below(module):
     allowed = LAYERS[: LAYERS.index(_layer(module)) + 1]
     upward = sorted(t for t in GRAPH[module] if t.startswith("gridxl.") and _layer(t) not in allowed)
     assert upward == [], f"{module} ({_layer(module)}) imports from a higher layer: {upward}"
+
+
+def test_no_function_body_import_dodges_the_layers():
+    """Outside the command line, gridxl modules import each other at the top: an import hidden in a function
+    is how a cycle was dodged before; only the lazy imports listed in LAZY remain."""
+    hidden = {(m, t) for m, targets in _function_body_imports().items() for t in targets
+              if _layer(m) not in ("commands", "cli")}
+    assert hidden - LAZY == set()
+    assert LAZY <= hidden  # the list stays true: a lazy import that goes away leaves it
