@@ -19,6 +19,7 @@ from gridxl.workbook.template import build_template
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_draft  # noqa: E402
+from .tiers import slow
 
 SEEDS = next((p for p in (ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")) if p.exists()), None)
 needs_seeds = pytest.mark.skipif(SEEDS is None, reason="the seed texts (../shared/seeds) are not beside the checkout")
@@ -128,6 +129,7 @@ def test_seed_003_blank_amounts_need_a_decision():
 
 
 @needs_seeds
+@slow  # a command started several times over
 def test_benchmark_meets_the_goal():
     """>= 80% of the items exact, 100% found with their points (the figures in the README)."""
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_draft.py"), "--seeds", str(SEEDS)],
@@ -307,6 +309,7 @@ def test_a_draft_loads_lints_scores_and_makes_a_template(tmp_path):
     assert len(score_frame(s, frame).table) == 1
 
 
+@slow  # a command started several times over
 def test_cli_draft_writes_refuses_to_overwrite_and_names_bad_input(tmp_path):
     src = tmp_path / "办法.txt"
     src.write_text(OTHER, encoding="utf-8")

@@ -20,6 +20,7 @@ from gridxl.io.inputs import InputError
 from gridxl.io.outputs import OutputError
 
 from .conftest import SAMPLES
+from .tiers import slow
 
 YUSHUI = SAMPLES / "yushui-2022.csv"
 MONTHS = [f"2022-{m:02d}" for m in range(1, 13)]
@@ -334,6 +335,7 @@ def test_history_xlsx_headers_are_the_offices_words_or_keys(tmp_path):
         ["composite", "rank"]
 
 
+@slow  # a command started several times over
 def test_history_composite_command(tmp_path):
     """Seed 003 (六角亭, an annual scheme): 半年 40% + 年终 60%; a monthly scheme refuses such periods."""
     results, sample = tmp_path / "results", SAMPLES / "liujiaoting.csv"

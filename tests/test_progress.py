@@ -34,6 +34,7 @@ def _on_a_terminal(args, env=None):
     return proc.returncode, shown.decode("utf-8", "replace")
 
 
+@slow  # a command started several times over
 def test_a_large_template_shows_its_stages_on_a_terminal(tmp_path):
     code, shown = _on_a_terminal(["template", "yushui-2022", "-o", tmp_path / "t.xlsx", "--rows", "2000"])
     assert code == 0
@@ -46,6 +47,7 @@ def test_a_small_template_on_a_terminal_stays_quiet(tmp_path):
     assert code == 0 and "生成模板" not in shown and "template yushui-2022" in shown
 
 
+@slow  # a command started several times over
 def test_no_bar_when_stderr_is_not_a_terminal(tmp_path):
     r = subprocess.run([sys.executable, "-m", "gridxl", "template", "yushui-2022", "-o", str(tmp_path / "t.xlsx"),
                         "--rows", "2000"], capture_output=True, text=True)

@@ -309,6 +309,7 @@ def test_the_formulas_engine_agrees_on_a_small_template(tmp_path):
                 assert (w in ("", 0.0, None) and v == "") or w == v, (sheet, key, v, w)
 
 
+@slow  # a command started several times over
 def test_whole_column_references_go_to_the_formulas_engine(tmp_path):
     result = _sheet(tmp_path, {"A1": 2, "A2": 3, "B1": "=SUM(A:A)"})
     assert result.engine == "formulas" and "whole-column" in result.reason

@@ -16,7 +16,7 @@ from gridxl.core.scheme import scheme_from_dict
 from gridxl.io.inputs import read_scheme_inputs
 
 from .conftest import SAMPLES
-from .tiers import scheme_sweep
+from .tiers import scheme_sweep, slow
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = list(builtin_paths())
@@ -124,6 +124,7 @@ def test_a_book_whose_rule_does_not_hold_is_refused_with_the_indicator_named(tmp
     assert not (tmp_path / "x.toml").exists()
 
 
+@slow  # a command started several times over
 def test_scheme_book_refuses_to_overwrite_and_wants_xlsx(tmp_path):
     out = tmp_path / "b.xlsx"
     assert run("scheme-book", "chengnan", "-o", out).returncode == 0

@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import SAMPLES
 from .hostile import MARKERS, all_text, formula_code, hostile_scheme_dict, write_scheme
-from .tiers import scheme_sweep
+from .tiers import sweep
 
 HOSTILE_UNITS = ['=HYPERLINK("http://evil.example/u","x")', "+1+1", "@SUM(A1)", "-3+3", "=cmd|' /C calc'!A0"]
 
@@ -65,7 +65,7 @@ def hostile_data(scheme_id, tmp_path, names):
     return path, sub, list(names.values())
 
 
-@pytest.mark.parametrize("scheme_id", scheme_sweep(["dongying-2018", "liujiaoting", "gridworker-stars"]))
+@pytest.mark.parametrize("scheme_id", sweep(["liujiaoting", "dongying-2018", "gridworker-stars"], keep=1))  # dongying: 300 grid rows
 def test_no_workbook_gets_a_formula_from_text(tmp_path, scheme_id):
     names = hostile_names(scheme_id)
     data = hostile_scheme_dict(scheme_id)

@@ -33,7 +33,7 @@ from udfs import gridxl_udfs as U
 from .conftest import DATA, ROOT, SAMPLES
 from .strategies import scheme_inputs
 from .test_kinds import CASES, make_scheme
-from .tiers import scheme_sweep
+from .tiers import scheme_sweep, slow
 
 SCHEMES = builtin_schemes()
 NAMES = list(A.FUNCTIONS)
@@ -530,6 +530,7 @@ def test_lite_requirements_are_pyodide_installable():
     assert lite.lite_requirements().split() == ["xlwings", "numpy", "pandas"]
 
 
+@slow  # a command started several times over
 def test_addin_command_prints_and_writes(tmp_path):
     run = subprocess.run([sys.executable, "-m", "gridxl", "addin"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
