@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .excel_math import excel_round, excel_rounddown, excel_roundup
+from .translate import _
 from .expr_text import ARITY, MANY_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH, tree_depth, excel_to_python, shorten
 
 # Excel operator precedence (higher binds tighter).
@@ -533,18 +534,18 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
     """
     text = str(text)
     if len(text) > MAX_EXPR_CHARS:
-        raise ExprError(f"the expression is {len(text)} characters long; at most {MAX_EXPR_CHARS} (Excel's limit "
-                        f"for a formula): split it into several indicators")
+        raise ExprError(_("the expression is {n} characters long; at most {most} (Excel's limit for a formula): "
+                          "split it into several indicators").format(n=len(text), most=MAX_EXPR_CHARS))
     source = excel_to_python(text)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except (SyntaxError, RecursionError, MemoryError) as exc:
-        why = getattr(exc, "msg", f"nested deeper than {MAX_EXPR_DEPTH} operations")
-        raise ExprError(f"cannot read the expression {shorten(text)}: {why}") from None
+        why = getattr(exc, "msg", None) or _("nested deeper than {most} operations").format(most=MAX_EXPR_DEPTH)
+        raise ExprError(_("cannot read the expression {text}: {why}").format(text=shorten(text), why=why)) from None
     depth = tree_depth(tree)
     if depth > MAX_EXPR_DEPTH:
-        raise ExprError(f"the expression {shorten(text)} nests {depth} operations deep; at most {MAX_EXPR_DEPTH}: "
-                        f"split it into several indicators")
+        raise ExprError(_("the expression {text} nests {depth} operations deep; at most {most}: split it into "
+                          "several indicators").format(text=shorten(text), depth=depth, most=MAX_EXPR_DEPTH))
 
     def conv(node) -> Expr:
         if isinstance(node, ast.Expression):
@@ -558,12 +559,13 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
         if isinstance(node, ast.BinOp) and type(node.op) in _BIN:
             left, right = conv(node.left), conv(node.right)
             if isinstance(left, Text) or isinstance(right, Text):
-                raise ExprError(f"text cannot be added, subtracted, multiplied or divided, in {shorten(text)}")
+                raise ExprError(_("text cannot be added, subtracted, multiplied or divided, in {text}")
+                                .format(text=shorten(text)))
             return BinOp(_BIN[type(node.op)], left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = conv(node.operand)
             if isinstance(inner, Text):
-                raise ExprError(f"text cannot be negated, in {shorten(text)}")
+                raise ExprError(_("text cannot be negated, in {text}").format(text=shorten(text)))
             return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return NOT(conv(node.operand))
@@ -585,19 +587,21 @@ def parse(text: str, resolve: Callable[[str], Expr]) -> Expr:
             name = node.func.id.lower()
             lo, hi = ARITY[name]
             if not lo <= len(node.args) <= hi:
-                takes = f"{lo}" if lo == hi else f"at least {lo}" if hi == MANY_ARGS else f"{lo} to {hi}"
-                plural = "" if lo == 1 and hi in (1, MANY_ARGS) else "s"
-                raise ExprError(f"{name}() takes {takes} argument{plural}, got {len(node.args)}, "
-                                f"in {shorten(text)}")
+                takes = f"{lo}" if lo == hi else _("at least {lo}").format(lo=lo) if hi == MANY_ARGS else \
+                    _("{lo} to {hi}").format(lo=lo, hi=hi)
+                message = _("{name}() takes {takes} argument, got {got}, in {text}") if lo == 1 and hi in (1, MANY_ARGS) \
+                    else _("{name}() takes {takes} arguments, got {got}, in {text}")
+                raise ExprError(message.format(name=name, takes=takes, got=len(node.args), text=shorten(text)))
             args = [conv(a) for a in node.args]
             if name == "round" and (args[1].constant() is None or not float(args[1].constant()).is_integer()
                                     or abs(args[1].constant()) > 10):
-                raise ExprError(f"round(x, digits): digits must be a whole number from -10 to 10, in {shorten(text)}")
+                raise ExprError(_("round(x, digits): digits must be a whole number from -10 to 10, in {text}")
+                                .format(text=shorten(text)))
             if name not in ("if",) and any(isinstance(a, Text) for a in args):
-                raise ExprError(f"{name}() cannot take text, in {shorten(text)}")
+                raise ExprError(_("{name}() cannot take text, in {text}").format(name=name, text=shorten(text)))
             return _FUNCS[name](*args)
-        raise ExprError(f"cannot use {ast.unparse(node)!r} in {text!r}: only numbers, field names, "
-                        f"+ - * /, comparisons, and/or/not and min/max/if/int/round/abs are allowed")
+        raise ExprError(_("cannot use {part!r} in {text!r}: only numbers, field names, + - * /, comparisons, "
+                          "and/or/not and min/max/if/int/round/abs are allowed").format(part=ast.unparse(node), text=text))
 
     return conv(tree)
 

@@ -287,14 +287,14 @@ class Scheme:
         if name in self.field_keys:
             f = self.field(name)
             if ind is not None and f.level == "subunit" and not ind.per_subunit:
-                raise ExprError(f"{name!r} is a per-{self.subunit or 'subunit'} field; only per_subunit "
-                                f"indicators can read it")
+                raise ExprError(_("{name!r} is a per-{subunit} field; only per_subunit indicators can read it")
+                                .format(name=name, subunit=self.subunit or "subunit"))
             return Field(name)
         if any(i.key == name for i in self.indicators):
             if ind is not None and name == ind.key:
-                raise ExprError(f"indicator {name!r} refers to itself")
+                raise ExprError(_("indicator {name!r} refers to itself").format(name=name))
             return Score(name)
-        raise ExprError(f"{name!r} is neither an input field nor an indicator of this scheme")
+        raise ExprError(_("{name!r} is neither an input field nor an indicator of this scheme").format(name=name))
 
     def when_condition(self, rule: dict, ind: Indicator) -> Expr:
         """A `when` rule's condition; false when it would divide by 0."""
