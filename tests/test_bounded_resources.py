@@ -108,6 +108,7 @@ def test_tampered_row_counts_are_refused_fast(tmp_path, template, key, value, me
     assert run.returncode == 2 and message in run.stderr and not (tmp_path / "s.csv").exists()
 
 
+@slow  # a command started several times over
 def test_tampered_columns_and_rows_of_the_table_are_refused(tmp_path, template):
     head, end = _meta_row(template, "sheet"), _meta_row(template, "units") - 1
     every = range(head + 1, end)

@@ -312,6 +312,7 @@ def test_xlsx_has_the_table_and_a_native_bar_chart(bulletin_docx, published):
 
 
 # -- rank movement against the previous stored period ------------------------------------------
+@slow  # a command started several times over
 def test_rank_movement_against_the_previous_period(tmp_path, published):
     store = tmp_path / "results" / "yushui-2022"
     store.mkdir(parents=True)
@@ -332,6 +333,7 @@ def test_rank_movement_against_the_previous_period(tmp_path, published):
     assert "名次变化与2022年10月相比" in text
 
 
+@slow  # a command started several times over
 def test_store_then_history_reads_the_period(tmp_path, published):
     out = tmp_path / "b.docx"
     r = run("bulletin", "yushui-2022", YUSHUI, "-o", out, "--period", "2022-11", "--store", tmp_path / "r")

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from gridxl.core import get_scheme
 
 from .conftest import DATA, SAMPLES
+from .tiers import slow
 
 YUSHUI = SAMPLES / "yushui-2022.csv"
 SCHEME = get_scheme("yushui-2022")
@@ -86,6 +87,7 @@ def test_options_override_the_scheme(made):
     assert "一、各项指标运行情况（数据来源于省社会治理平台）" in paras
 
 
+@slow  # a command started several times over
 def test_a_scheme_without_bulletin_settings_addresses_its_units(tmp_path):
     out = tmp_path / "b.docx"
     r = run("bulletin", "chengnan", SAMPLES / "chengnan.csv", "-o", out)

@@ -27,6 +27,7 @@ from gridxl.workbook.check import check_workbook
 
 from .excel_helpers import expected_table, refreshed, sample_inputs, table_differences, template_with, workbook_scores
 from .xlsx_variants import delete_row, insert_row, move_row
+from .tiers import sweep
 
 TOWN = "六户镇"
 NEW = {"unit": TOWN, "subunit": "六户镇新网格", "grid_type": "城市", "daily_reported": 700.0,
@@ -81,7 +82,7 @@ def _inserted(scheme, path, tmp_path, at):
     return tmp_path / "typed.xlsx"
 
 
-@pytest.mark.parametrize("at", [7, 5])  # inside the grid rows, and at the first (Excel moves the ranges below it)
+@pytest.mark.parametrize("at", sweep([7, 5], keep=1))  # inside the grid rows, and at the first (Excel moves the ranges below it)
 def test_a_grid_row_inserted_is_one_finding_and_refresh_averages_it(filled, tmp_path, at):
     scheme, frame, subs, path = filled
     _inserted(scheme, path, tmp_path, at)

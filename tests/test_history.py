@@ -288,6 +288,7 @@ def test_store_errors_name_the_file(tmp_path):
 
 
 # -- the command ---------------------------------------------------------------------------------
+@slow  # a command started several times over
 def test_history_command_over_three_months(tmp_path):
     results = tmp_path / "results"
     for month in ("2022-09", "2022-10", "2022-11"):

@@ -15,6 +15,7 @@ from gridxl.core import get_scheme, score_frame
 from gridxl.io.inputs import InputError, read_table
 
 from .conftest import SAMPLES
+from .tiers import slow
 
 SCHEME = get_scheme("yushui-2022")
 BASE = pd.read_csv(SAMPLES / "yushui-2022.csv")
@@ -124,6 +125,7 @@ def test_merged_cells_leave_blanks_that_are_named(tmp_path):
         read_table(path, SCHEME)
 
 
+@slow  # a command started several times over
 def test_sheets_renamed_or_reordered(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "封面"

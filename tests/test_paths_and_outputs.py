@@ -131,6 +131,7 @@ def test_read_only_output_is_not_replaced(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
 
 
+@slow  # a command started several times over
 def test_results_resaved_by_excel_as_gb18030_are_read(tmp_path):
     store = tmp_path / "store"
     assert gridxl("history", "yushui-2022", store, "--add", YUSHUI, "--period", "2022-11").returncode == 0

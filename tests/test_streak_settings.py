@@ -13,6 +13,7 @@ from gridxl.reports.history import StreakRule, scheme_streak_rule, streak_events
 
 from .conftest import ROOT, SAMPLES
 from .test_history import TWELVE
+from .tiers import slow
 
 
 def run(*args, cwd=None):
@@ -68,6 +69,7 @@ def test_bad_settings_are_named(tmp_path, table, message):
         get_scheme(str(with_streaks(tmp_path, table)))
 
 
+@slow  # a command started several times over
 def test_history_command_uses_the_scheme_file(tmp_path):
     scheme = with_streaks(tmp_path, "bottom = 1\nwarn_months = 1\nveto_months = 2")
     results = tmp_path / "results"
