@@ -1,7 +1,7 @@
 """The headless recalculation engine: a filled workbook's formulas evaluated without a spreadsheet
 program (a vectorised column engine over the ``formulas`` parser, with ``formulas`` itself as fallback).
 
-Layers: this package reads and writes xlsx packages (:mod:`.cached_values`, :mod:`.xml_parts`) and
+Layers: this package reads and writes xlsx packages (:mod:`.cached_values`, :mod:`gridxl.io.xml_parts`) and
 imports only :mod:`gridxl.core`, :mod:`gridxl.io` and itself; :mod:`gridxl.workbook` builds on it.
 See :mod:`.recalc` for the modules and how a workbook is computed.
 """

@@ -8,7 +8,7 @@ here work on the package itself:
 * :class:`Package` opens an xlsx (after the container checks of
   ``gridxl.io.xlsx_safety``) and reads each sheet's cells — constants, formulas
   (shared formulas included, as Excel saves them) and cached values — with
-  lxml (:mod:`.xml_parts`), so indented XML, namespace prefixes, inline
+  lxml (:mod:`gridxl.io.xml_parts`), so indented XML, namespace prefixes, inline
   strings and cells without ``r=`` read like Excel's own files.
 * :func:`write_cached_values` copies a package, putting ``<v>`` values (and
   the matching ``t=`` cell type) into the formula cells.  The sheet parts are
@@ -29,7 +29,7 @@ import numpy as np
 
 from gridxl.io.xlsx_safety import check_container
 
-from . import xml_parts
+from gridxl.io import xml_parts
 
 EMPTY, NUM, STR, BOOL, ERR = 0, 1, 2, 3, 4
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
@@ -158,27 +158,11 @@ class Package:
         self.zip = zipfile.ZipFile(self.path)
         names = set(self.zip.namelist())
         workbook = self._xml("xl/workbook.xml")
-        rels = {}
-        if "xl/_rels/workbook.xml.rels" in names:
-            for el in self._xml("xl/_rels/workbook.xml.rels").iter("{*}Relationship"):
-                target = el.get("Target", "")
-                if el.get("TargetMode") == "External":
-                    continue
-                target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                rels[el.get("Id")] = _normalise_part(target)
-        self.sheet_names: list[str] = []
-        self.sheet_parts: dict[str, str] = {}
-        self.sheet_states: dict[str, str] = {}
-        for el in workbook.iter("{*}sheet"):
-            part = rels.get(xml_parts.attr(el, "id"))
-            name = el.get("name")
-            if part is None or part not in names or name is None:
-                continue  # chartsheets and dialog sheets have no cells
-            if "worksheet" not in part and "sheet" not in part:
-                continue
-            self.sheet_names.append(name)
-            self.sheet_parts[name] = part
-            self.sheet_states[name] = el.get("state", "visible")
+        rels = self._xml("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else None
+        sheets = xml_parts.worksheet_parts(workbook, rels, names)
+        self.sheet_names: list[str] = [name for name, _, _ in sheets]
+        self.sheet_parts: dict[str, str] = {name: part for name, part, _ in sheets}
+        self.sheet_states: dict[str, str] = {name: state for name, _, state in sheets}
         self.defined_names = {el.get("name", ""): el.text or "" for el in workbook.iter("{*}definedName")}
         self.shared_strings: list[str] = []
         if "xl/sharedStrings.xml" in names:
@@ -277,17 +261,6 @@ class Package:
         else:
             rows_k, cols_k, is_k = rows, cols, is_f
         return SheetCells(name, rows_k, cols_k, typ, num, obj, is_k, rows[fidx], cols[fidx], f_text, f_attr)
-
-
-def _normalise_part(path: str) -> str:
-    parts = []
-    for p in path.split("/"):
-        if p == "..":
-            if parts:
-                parts.pop()
-        elif p and p != ".":
-            parts.append(p)
-    return "/".join(parts)
 
 
 # -- writing --------------------------------------------------------------------

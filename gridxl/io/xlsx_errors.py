@@ -6,34 +6,22 @@ a byte search decides whether any exist (most sheets have none), and only then i
 """
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from pathlib import Path
 
-from lxml import etree
+from gridxl.io.xml_parts import XmlPartError, parse_part, worksheet_parts
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
 _ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")
-
-
-def _parser():
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_RELS = "xl/_rels/workbook.xml.rels"
 
 
 def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
-    book = etree.fromstring(zf.read("xl/workbook.xml"), _parser())
-    rid = next((el.get(f"{{{_REL}}}id") for el in book.iter(f"{{{_MAIN}}}sheet") if el.get("name") == sheet), None)
-    if rid is None:
-        return None
-    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), _parser())
-    target = next((el.get("Target") for el in rels.iter(f"{{{_PKG_REL}}}Relationship") if el.get("Id") == rid), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    names = set(zf.namelist())
+    book = parse_part(zf.read("xl/workbook.xml"), "xl/workbook.xml")
+    rels = parse_part(zf.read(_RELS), _RELS) if _RELS in names else None
+    return next((part for name, part, _ in worksheet_parts(book, rels, names) if name == sheet), None)
 
 
 def _position(ref: str) -> tuple[int, int] | None:
@@ -57,17 +45,20 @@ def error_cells(path: str | Path, sheet: str) -> dict[tuple[int, int], str]:
             if part is None or part not in zf.namelist():
                 return {}
             data = zf.read(part)
-    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+    except (KeyError, zipfile.BadZipFile, XmlPartError):
         return {}
     if not _ERROR_TYPE.search(data):
         return {}
     found = {}
-    root = etree.fromstring(data, _parser())
-    for cell in root.iter(f"{{{_MAIN}}}c"):
+    try:
+        root = parse_part(data, part)
+    except XmlPartError:
+        return {}  # the reader itself reports a damaged sheet
+    for cell in root.iter("{*}c"):
         if cell.get("t") != "e":
             continue
         where = _position(cell.get("r"))
-        value = cell.find(f"{{{_MAIN}}}v")
+        value = cell.find("{*}v")
         if where is not None:
             found[where] = (value.text or "").strip() or "#N/A"
     return found

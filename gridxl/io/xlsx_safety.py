@@ -11,10 +11,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from lxml import etree
 
 from gridxl.i18n import _
 from gridxl.io.errors import InputError
+from gridxl.io.xml_parts import XmlPartError, parse_part
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all parts together
 MAX_RATIO = 200  # uncompressed / compressed, per part
@@ -85,9 +85,7 @@ def is_gridxl_template(path: str | Path) -> bool:
             info = zf.getinfo("xl/workbook.xml")
             if info.file_size > 10 * 2**20:
                 return False
-            data = zf.read(info)
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        root = etree.fromstring(data, parser)
-    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+            root = parse_part(zf.read(info), info.filename)
+    except (zipfile.BadZipFile, KeyError, OSError, XmlPartError):
         return False
     return any(el.get("name") == TEMPLATE_SHEET for el in root.iter("{*}sheet"))

@@ -10,6 +10,7 @@ import re
 
 from gridxl.engine.cached_values import col_letters, col_number
 from gridxl.engine.limits import MAX_COL, MAX_ROW, LimitError
+from gridxl.io.xlsx_safety import TEMPLATE_SHEET
 
 __all__ = ["LimitError", "check_layout_bounds", "layout_column", "layout_number"]
 
@@ -19,7 +20,7 @@ def _damaged(pkg, meta: str, where: str, what: str) -> LimitError:
                       f"the layout it records — make the template again with `gridxl template`")
 
 
-def layout_number(pkg, row: int, col: int, value, meta: str = "_gridxl") -> int:
+def layout_number(pkg, row: int, col: int, value, meta: str = TEMPLATE_SHEET) -> int:
     """A whole number recorded in the layout sheet, or a LimitError naming its cell."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or \
             not float(value).is_integer() or not 0 <= value <= MAX_ROW:
@@ -27,7 +28,7 @@ def layout_number(pkg, row: int, col: int, value, meta: str = "_gridxl") -> int:
     return int(value)
 
 
-def layout_column(pkg, row: int, value, meta: str = "_gridxl") -> int:
+def layout_column(pkg, row: int, value, meta: str = TEMPLATE_SHEET) -> int:
     """A column (letters) recorded in the layout sheet, or a LimitError naming its cell."""
     text = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z]{1,3}", text) or col_number(text) > MAX_COL:

@@ -20,11 +20,12 @@ from gridxl.core.scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, FieldSpec, Indi
 from gridxl.core.summary import STATS, ColumnStat, Mirror, SortedRow
 from gridxl.engine.cached_values import col_letters
 from gridxl.engine.references import quote_sheet
+from gridxl.io.xlsx_safety import TEMPLATE_SHEET
 from gridxl.io.periods import period_text as named_period
 
 FIRST_ROW = 5
 HEADER_ROWS = 4
-INFO, INPUT, SCORE, SUMMARY, META = "说明", "录入", "评分", "汇总", "_gridxl"
+INFO, INPUT, SCORE, SUMMARY, META = "说明", "录入", "评分", "汇总", TEMPLATE_SHEET  # META: the layout sheet
 DEFAULT_ROWS = 30
 MAX_UNIT_ROWS = 20_000  # a template's units (recalc and check measured at 10,000)
 MAX_SUBUNIT_ROWS = 200_000  # ten grids per unit by default

@@ -219,3 +219,42 @@ def _col_number(letters: str, part: str) -> int:
 
 
 __all__ = ["XmlPartError", "parse_part", "local", "attr", "rich_text", "shared_strings", "sheet_cells", "patch_formula_values", "RawCells"]
+
+
+def normalise_part(path: str) -> str:
+    """A part name with ``.`` and ``..`` resolved (``xl/worksheets/../x.xml`` -> ``xl/x.xml``)."""
+    parts = []
+    for p in path.split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p and p != ".":
+            parts.append(p)
+    return "/".join(parts)
+
+
+def worksheet_parts(workbook, rels, names: set[str]) -> list[tuple[str, str, str]]:
+    """(sheet name, part, state) of each worksheet of a package, in the workbook's order.
+
+    ``workbook`` and ``rels`` are the parsed roots of xl/workbook.xml and its relationships (None when the
+    package has none); ``names`` the package's part names.  Chartsheets, dialog sheets, external targets
+    and parts the package does not hold are left out.
+    """
+    targets = {}
+    if rels is not None:
+        for el in rels.iter("{*}Relationship"):
+            target = el.get("Target", "")
+            if el.get("TargetMode") == "External":
+                continue
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[el.get("Id")] = normalise_part(target)
+    out = []
+    for el in workbook.iter("{*}sheet"):
+        part = targets.get(attr(el, "id"))
+        name = el.get("name")
+        if part is None or part not in names or name is None:
+            continue  # chartsheets and dialog sheets have no cells
+        if "worksheet" not in part and "sheet" not in part:
+            continue
+        out.append((name, part, el.get("state", "visible")))
+    return out
