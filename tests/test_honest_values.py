@@ -186,22 +186,26 @@ def test_grids_of_a_unit_not_in_the_unit_table_are_refused(tmp_path):
     assert "line 7, column 1" in msg and "也没有镇" in msg
 
 
-def test_a_ballot_marking_one_person_twice_is_refused(tmp_path):
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_ballot_marking_one_person_twice_is_refused(tmp_path, kind):
     marks = pd.read_csv(SAMPLES / "minzhu-pingyi-ballots.csv")
     dup = marks.iloc[[0]].assign(mark=60)
-    path = as_csv(tmp_path, pd.concat([marks, dup]), "ballots.csv")
+    write = as_csv if kind == "csv" else as_xlsx
+    path = write(tmp_path, pd.concat([marks, dup]), name=f"ballots.{kind}")
     with pytest.raises(InputError) as info:
         read_ballots(path, ["A", "B", "C"])
-    first = marks.iloc[0]
-    assert f"line {len(marks) + 2}, column 3: ballot {first['ballot']!r} marks {first['unit']} twice" in str(info.value)
+    first, line = marks.iloc[0], len(marks) + 2
+    cell = f"line {line}, column 3" if kind == "csv" else f"cell C{line}"
+    assert f"{cell}: ballot {first['ballot']!r} marks {first['unit']} twice" in str(info.value)
 
 
 # -- two columns for one field ------------------------------------------------------------------
-def test_a_key_and_its_label_both_present_are_refused(tmp_path):
+@pytest.mark.parametrize("kind,first,second", [("csv", "4", "19"), ("xlsx", "D", "S")])
+def test_a_key_and_its_label_both_present_are_refused(tmp_path, kind, first, second):
     frame = BASE.copy()
     frame["网格员总数"] = frame["gw_total"] + 1
-    msg = refusal(as_csv(tmp_path, frame))
-    assert "columns 4 ('gw_total') and 19 ('网格员总数') both feed 网格员总数 (gw_total)" in msg
+    msg = refusal((as_csv if kind == "csv" else as_xlsx)(tmp_path, frame))
+    assert f"columns {first} ('gw_total') and {second} ('网格员总数') both feed 网格员总数 (gw_total)" in msg
 
 
 def test_a_duplicated_header_is_refused_in_xlsx(tmp_path):
@@ -338,3 +342,45 @@ def test_a_very_long_or_wide_sheet_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "MAX_XLSX_ROWS", 1_048_576)
     monkeypatch.setattr(sources, "MAX_COLS", 5)
     assert f"sheet '录入': {len(BASE.columns)} columns, more than the 5 gridxl reads; refused" in refusal(path)
+
+
+# -- the same classes in the other format: each value class is refused in CSV and in xlsx -------
+def test_a_rate_column_mixing_fractions_and_percents_is_refused_in_xlsx(tmp_path):
+    frame = CHENGNAN_BASE.copy()
+    frame["closure_rate"] = (CHENGNAN_BASE["closure_rate"] * 100).round(0)
+    col = openpyxl.utils.get_column_letter(CHENGNAN_BASE.columns.get_loc("closure_rate") + 1)
+    msg = refusal(as_xlsx(tmp_path, frame, [(f"{col}3", 1), (f"{col}4", 0.95)]), CHENGNAN)
+    assert f"cell {col}3" in msg and f"cell {col}4" in msg
+    assert "writes percents (98 means 98%): type 1% or 100% to say which" in msg
+
+
+def test_grids_of_a_unit_not_in_the_unit_table_are_refused_in_xlsx(tmp_path):
+    scheme = get_scheme("dongying-2018")
+    grids = pd.read_csv(SAMPLES / "dongying-2018-subunits.csv")
+    sub = as_xlsx(tmp_path, grids, [("A5", "不存在镇")], "grids.xlsx")
+    with pytest.raises(InputError) as info:
+        read_scheme_inputs(scheme, SAMPLES / "dongying-2018.csv", sub)
+    assert "cell A5" in str(info.value) and "'不存在镇', which is not in the" in str(info.value)
+
+
+def test_a_duplicated_header_is_refused_in_csv(tmp_path):
+    path = tmp_path / "dup.csv"
+    text = BASE.to_csv(index=False).splitlines()
+    path.write_text("\n".join([text[0] + ",events"] + [line + ",5" for line in text[1:]]) + "\n", encoding="utf-8")
+    msg = refusal(path)
+    assert f"columns 3 ('events') and {len(BASE.columns) + 1} ('events') both feed 当月上报事项数 (events)" in msg
+
+
+@pytest.mark.parametrize("twin", ["罗坊镇\u200b", "\u00a0罗坊镇", "罗坊\u3000镇"])
+def test_unit_names_differing_only_by_invisible_characters_are_one_unit_in_xlsx(tmp_path, twin):
+    frame = pd.concat([BASE, BASE[BASE["unit"] == "罗坊镇"].assign(unit=twin)])
+    assert "unit '罗坊镇' appears twice" in refusal(as_xlsx(tmp_path, frame))
+
+
+def test_a_very_wide_sheet_is_refused_before_its_cells_are_read(tmp_path):
+    path = as_xlsx(tmp_path, BASE)
+    wb = openpyxl.load_workbook(path)
+    for j in range(1, 5001):
+        wb["录入"].cell(row=2, column=j, value=1)
+    wb.save(path)
+    assert "5000 columns, more than the 500 gridxl reads; refused" in refusal(path)

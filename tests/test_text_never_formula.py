@@ -19,7 +19,10 @@ from .conftest import SAMPLES
 from .hostile import MARKERS, all_text, formula_code, hostile_scheme_dict, write_scheme
 from .tiers import sweep
 
-HOSTILE_UNITS = ['=HYPERLINK("http://evil.example/u","x")', "+1+1", "@SUM(A1)", "-3+3", "=cmd|' /C calc'!A0"]
+HOSTILE_UNITS = ['=HYPERLINK("http://evil.example/u","x")', "+1+1", "@SUM(A1)", "-3+3", "=cmd|' /C calc'!A0",
+                 # XlsxWriter writes a text shaped <r>…</r> as raw rich-text markup: in an inline-string
+                 # cell this one would close the text and open a formula element
+                 '<r><t>x</t></r></is><f>HYPERLINK("http://evil.example/r")</f><is><r><t>y</t></r>']
 
 
 def gridxl(*args, cwd=None):

@@ -19,6 +19,7 @@ from gridxl.io.errors import InputError
 from . import toml_text
 from gridxl.io.xlsx_safety import load_workbook_safely
 from gridxl.io.outputs import atomic_path
+from gridxl.io.xlsx_table import write_text
 from gridxl.io.inputs import column_letter
 
 YES, NO = "是", "否"
@@ -168,7 +169,7 @@ def write_book(data: dict, output: str | Path) -> Path:
 def _write_table(ws, columns, rows, head, wrap, top):
     ws.set_row(0, 30)
     for j, col in enumerate(columns):
-        ws.write_string(0, j, col.header, head)
+        write_text(ws, 0, j, col.header, head)
         ws.set_column(j, j, col.width, wrap if col.kind in ("text", "toml", "pairs", "lines") else top)
         if col.help:
             ws.write_comment(0, j, col.help)
@@ -179,7 +180,7 @@ def _write_table(ws, columns, rows, head, wrap, top):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 ws.write_number(i, j, value)
             else:
-                ws.write_string(i, j, str(value))
+                write_text(ws, i, j, str(value))
         ws.set_row(i, _row_height(columns, row))
     ws.freeze_panes(1, 1)
     _print_setup(ws)
@@ -229,26 +230,26 @@ def _validate(ws, columns, last, kind_names):
 def _write_settings(wb, data, head, wrap):
     ws = wb.add_worksheet(SETTINGS_SHEET)
     for j, (title, width) in enumerate((("项目", 14), ("值", 60), ("键", 14))):
-        ws.write_string(0, j, title, head)
+        write_text(ws, 0, j, title, head)
         ws.set_column(j, j, width, wrap if j == 1 else None)
     _print_setup(ws)
     row = 1
     own = {k for k, _, _ in SETTINGS} | {k for k, _, _ in TABLES} | {"ambiguities"}
     for key, label, kind in SETTINGS:
-        ws.write_string(row, 0, label)
-        ws.write_string(row, 2, key)
+        write_text(ws, row, 0, label)
+        write_text(ws, row, 2, key)
         value = data.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             ws.write_number(row, 1, value)
         elif value is not None:
-            ws.write_string(row, 1, str(value))
+            write_text(ws, row, 1, str(value))
         row += 1
     for key, value in data.items():  # stars, ballots, streaks … : one inline TOML value each
         if key in own:
             continue
-        ws.write_string(row, 0, {"stars": "星级", "ballots": "民主评议票", "streaks": "跨月规则", "bulletin": "通报设置"}.get(key, key))
-        ws.write_string(row, 1, toml_text.inline(value))
-        ws.write_string(row, 2, key)
+        write_text(ws, row, 0, {"stars": "星级", "ballots": "民主评议票", "streaks": "跨月规则", "bulletin": "通报设置"}.get(key, key))
+        write_text(ws, row, 1, toml_text.inline(value))
+        write_text(ws, row, 2, key)
         row += 1
 
 
@@ -259,12 +260,12 @@ def _param_help(kind) -> str:
 def _write_kinds(wb, head, wrap):
     ws = wb.add_worksheet(KINDS_SHEET)
     for j, (title, width) in enumerate((("计分方式", 12), ("名称", 26), ("算法", 50), ("参数", 70), ("例", 40))):
-        ws.write_string(0, j, title, head)
+        write_text(ws, 0, j, title, head)
         ws.set_column(j, j, width, wrap)
     _print_setup(ws)
     for i, kind in enumerate(kinds_mod.REGISTRY.values(), start=1):
         for j, text in enumerate((kind.name, kind.label, kind.summary, _param_help(kind), kind.example)):
-            ws.write_string(i, j, text)
+            write_text(ws, i, j, text)
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -25,13 +25,25 @@ def _column(x, n: int | None = None) -> np.ndarray:
     return a if n is None or a.shape == (n,) else np.broadcast_to(a, (n,))
 
 
+_type_of = np.frompyfunc(type, 1, 1)
+
+
+def _is_number_type(t: type) -> bool:
+    return issubclass(t, (int, float, np.floating, np.integer)) and not issubclass(t, bool)
+
+
 def numbers(x) -> np.ndarray:
-    """A column as floats: "" (and any other text) is NaN."""
+    """A column as floats: "" (and any other text, or a boolean) is NaN."""
     a = np.asarray(x)
     if a.dtype != object:
         return a.astype(float)
-    return np.array([float(v) if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
-                     else np.nan for v in a.reshape(-1)], dtype=float).reshape(a.shape)
+    flat = a.reshape(-1)
+    # A column holds few types (float, str): test each type once, then select rows by its code.
+    codes, kinds = pd.factorize(_type_of(flat))
+    keep = np.isin(codes, [i for i, t in enumerate(kinds) if _is_number_type(t)])
+    out = np.full(len(flat), np.nan)
+    out[keep] = flat[keep].astype(float)
+    return out.reshape(a.shape)
 
 
 def _blank(x) -> np.ndarray:
@@ -145,6 +157,23 @@ def measure_cell(scheme: Scheme, key: str) -> Expr:
     """The hidden measure column of a cross-unit rule: the value to 10 decimals, blank without inputs."""
     comp = scheme.compiled()[key]
     return IfBlank(blank_when(scheme, comp.measure.fields()), comp.measure_cell())
+
+
+def measure_numbers(scheme: Scheme, key: str, env, n: int) -> np.ndarray:
+    """What :func:`measure_cell` shows, as floats with NaN for "" (no inputs, or a zero denominator).
+
+    The cell's parts are evaluated apart: its IF with a "" branch would build a column of Python
+    objects, which costs more than the measure itself.
+    """
+    comp = scheme.compiled()[key]
+    with np.errstate(all="ignore"):
+        value = np.broadcast_to(numbers(comp.measure_value().evaluate(env)), (n,)).copy()
+        shows_blank = np.asarray(blank_when(scheme, comp.measure.fields()).evaluate(env), dtype=bool)
+        if comp.zero_guard is not None:
+            shows_blank = shows_blank | np.asarray(comp.zero_guard.evaluate(env), dtype=bool)
+    value[np.broadcast_to(shows_blank, (n,))] = np.nan
+    value[~np.isfinite(value)] = np.nan
+    return value
 
 
 @dataclass(frozen=True, eq=False)

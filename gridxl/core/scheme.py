@@ -196,8 +196,12 @@ class Compiled:
         """
         if self.measure is None:
             return None
-        value = ROUND(self.measure, COMPARE_DIGITS)
+        value = self.measure_value()
         return IF(self.zero_guard, Text(""), value) if self.zero_guard is not None else value
+
+    def measure_value(self) -> Expr:
+        """The measure to COMPARE_DIGITS decimals, as ranks and shares of other units compare it."""
+        return ROUND(self.measure, COMPARE_DIGITS)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .cells import GridAverage, flag_cell, grade_cell, measure_cell, numbers, score_cell, stars_cell, \
+from .cells import GridAverage, flag_cell, grade_cell, measure_numbers, numbers, score_cell, stars_cell, \
     total_cell
-from .expr import COMPARE_DIGITS, ROUND, Env, ExprError
+from .expr import Env, ExprError
 from .explain import explain_columns, explain_table
 from .ranks import DENSE_RANK, CompetitionRank
 from .scheme import SUBUNIT_KEY, TOTAL_KEY, UNIT_KEY, Scheme
@@ -66,7 +66,7 @@ def rounded_measure(comp, env: Env, n: int) -> np.ndarray:
     """An indicator's measured value to COMPARE_DIGITS decimals, as ranks and explanations compare it."""
     with np.errstate(all="ignore"):
         measure = np.broadcast_to(
-            np.asarray(ROUND(comp.measure, COMPARE_DIGITS).evaluate(env), dtype=float), (n,)).copy()
+            np.asarray(comp.measure_value().evaluate(env), dtype=float), (n,)).copy()
     measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
     return measure
 
@@ -90,9 +90,7 @@ def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, l
         cell = score_cell(scheme, key, marks=False)
         try:
             if comp.measure is not None and (all_measures or ind.rule_kind.reads_other_units):
-                measure = np.broadcast_to(numbers(measure_cell(scheme, key).evaluate(env)), (n,)).copy()
-                measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
-                measures[key] = measure
+                measures[key] = measure_numbers(scheme, key, env, n)  # NaN: no value (a "" cell)
             value = np.broadcast_to(numbers(cell.evaluate(env)), (n,)).copy()
             blank = np.broadcast_to(np.asarray(cell.blank.evaluate(env), dtype=bool), (n,))
         except KeyError as exc:

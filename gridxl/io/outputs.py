@@ -22,6 +22,7 @@ import pandas as pd
 
 from gridxl.i18n import _
 from gridxl.io.sheet_text import check_frame_texts, check_texts
+from gridxl.io.xlsx_table import TableTooLarge, write_xlsx_table
 from gridxl.io.xlsx_safety import is_gridxl_template
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -153,17 +154,16 @@ def write_table(frame: pd.DataFrame, output: str | Path, sheet: str = "评分", 
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(_("{output}: expected a .csv or .xlsx output name").format(output=output))
     if suffix == ".xlsx":
-        if texts:  # cell by cell anyway: the texts as Python strings
-            from gridxl.io.text_columns import texts_to_objects
-            frame = frame.assign(**{name: texts_to_objects(t) for name, t in texts.items()})
-            texts = {}
-        check_texts([str(c) for c in frame.columns], f"{output}: column name")
+        check_texts([str(c) for c in [*frame.columns, *texts]], f"{output}: column name")
         check_frame_texts(frame, str(output))
     with atomic_path(output) as tmp:
         if suffix == ".csv":
             _write_csv(frame, tmp, texts)
         else:
-            _write_xlsx(frame, tmp, sheet)
+            try:
+                write_xlsx_table(tmp, frame, sheet, texts, what=str(output))
+            except TableTooLarge as exc:
+                raise OutputError(str(exc)) from None
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, texts: dict):
@@ -211,27 +211,3 @@ def _guarded(text):
     if risky is None or not pc.any(risky).as_py():
         return text
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str):
-    """XlsxWriter in constant-memory mode: rows stream to disk; every text is a string cell, never a formula."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False, "strings_to_numbers": False})
-    try:
-        ws = book.add_worksheet(sheet)
-        bold = book.add_format({"bold": True})
-        ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
-        ws.freeze_panes(1, 1)
-        columns = [_cells(frame[c]) for c in frame.columns]
-        for i, row in enumerate(zip(*columns), start=1):
-            ws.write_row(i, 0, row)
-    finally:
-        book.close()
-
-
-def _cells(col: pd.Series) -> list:
-    """A column as XlsxWriter takes it: Python numbers and strings, None for a blank."""
-    values = col.astype(object).where(col.notna(), None).tolist()
-    return [v.item() if hasattr(v, "item") else v for v in values] if col.dtype == object else values

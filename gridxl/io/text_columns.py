@@ -46,11 +46,6 @@ class ArrowTexts:
         return pc.binary_join_element_wise(*args, "")
 
 
-def texts_to_objects(texts: Texts) -> np.ndarray:
-    """The whole column as Python strings (for writers that take one cell at a time)."""
-    return ArrowTexts(texts).batch().to_numpy(zero_copy_only=False)
-
-
 def write_csv_batches(out, names: list[str], columns: list, texts: list[Texts], guard, formula_starts):
     """The CSV body: ``columns`` (Arrow arrays) then ``texts``, joined and written a batch of rows at a time.
 

@@ -16,6 +16,7 @@ from gridxl.reports.bulletin import RANKING_NOTE, Bulletin, ranking_rows, scored
 from ..core.excel_math import format_number
 from ..core.scheme import UNIT_KEY
 from gridxl.io.outputs import atomic_path, refuse_overwrite
+from gridxl.io.xlsx_table import write_text
 from gridxl.engine.cached_values import col_letters
 
 RANKING, CHART = "排名", "总分图"
@@ -39,7 +40,7 @@ def _write(ws, row, col, value, fmt=None):
     if value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, str):
-        ws.write_string(row, col, value, fmt)
+        write_text(ws, row, col, value, fmt)
     else:
         ws.write_number(row, col, value, fmt)
 
@@ -63,10 +64,10 @@ def _ranking_sheet(wb, b: Bulletin, f):
     header, _ = ranking_rows(b)
     ncol = len(header)
     ws.merge_range(0, 0, 0, ncol - 1, "", f["title"])
-    ws.write_string(0, 0, f"{b.period_label}{s.title or s.name}", f["title"])
+    write_text(ws, 0, 0, f"{b.period_label}{s.title or s.name}", f["title"])
     ws.set_row(0, 30)
     for j, h in enumerate(header):
-        ws.write_string(1, j, h, f["head"])
+        write_text(ws, 1, j, h, f["head"])
     ws.set_row(1, 48)
     for i, (_, r) in enumerate(b.ranking.iterrows(), start=2):
         values = [int(r["rank"]), str(r[UNIT_KEY])] + [_num(r[ind.key]) for ind in s.indicators] + [_num(r["total"])]
@@ -85,7 +86,7 @@ def _ranking_sheet(wb, b: Bulletin, f):
     for k, text in enumerate(notes):
         row = last + 2 + k
         ws.merge_range(row, 0, row, ncol - 1, "", f["note"])
-        ws.write_string(row, 0, text, f["note"])
+        write_text(ws, row, 0, text, f["note"])
         ws.set_row(row, 18 * max(1, -(-display_width(text) // (6 + 24 + 9 * (ncol - 2)))))
     ws.freeze_panes(2, 2)
     ws.repeat_rows(1)
@@ -135,10 +136,10 @@ def _figures_sheet(wb, b: Bulletin, f):
              f"未达标{w.who}数", f"未达标{w.who}"]
     widths = (6, 14, 8, 20, 40, 11, 11, 10, 11, 9, 40)
     fs.merge_range(0, 0, 0, len(heads) - 1, "", f["title"])
-    fs.write_string(0, 0, f"{b.period_label}{w.area}各项指标情况", f["title"])
+    write_text(fs, 0, 0, f"{b.period_label}{w.area}各项指标情况", f["title"])
     fs.set_row(0, 30)
     for j, h in enumerate(heads):
-        fs.write_string(1, j, h, f["head"])
+        write_text(fs, 1, j, h, f["head"])
     for j, width in enumerate(widths):
         fs.set_column(j, j, width)
     for i, fig in enumerate(b.figures, start=2):
