@@ -172,3 +172,20 @@ def test_libreoffice_reads_our_rows_as_it_reads_xlsxwriters(tmp_path):
     assert b["A12"][:2] == (2, "n")  # … where it runs XlsxWriter's markup as the formula =1+1
     a.pop("A12"), b.pop("A12")
     assert a == b
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_the_table_prints_with_its_header_and_units_on_every_page(tmp_path, explain):
+    data = SAMPLES / "yushui-2022.csv"
+    out = tmp_path / "scores.xlsx"
+    assert gridxl_main(["score", "yushui-2022", str(data), "-o", str(out), *(["--explain"] if explain else [])]) == 0
+    ws = openpyxl.load_workbook(out).active
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$1", "$A:$A")
+    assert bool(ws.sheet_properties.pageSetUpPr.fitToPage) is (not explain)  # scores one page wide; texts across pages
+    assert ws["B1"].alignment.wrap_text and ws.row_dimensions[1].height >= 32  # two lines
+    longest = max(len(u) for u in pd.read_csv(data)["unit"])
+    assert ws.column_dimensions["A"].width >= 2 * longest  # the unit names fit
+    if explain:
+        first = next(c for c in ws[1] if c.value.endswith("计分说明"))  # openpyxl keys a run of columns by its first
+        assert ws.column_dimensions[first.column_letter].width >= 60

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import numbers
+import unicodedata
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -70,7 +71,7 @@ def write_xlsx_table(path: Path, frame: pd.DataFrame, sheet: str, texts: dict | 
     if len(names) > MAX_COLUMNS:
         raise TableTooLarge(_("{what}: {columns:,} columns; an .xlsx sheet holds at most {limit:,}").format(
             what=what, columns=len(names), limit=MAX_COLUMNS))
-    stub = _package(names, rows, sheet)
+    stub = _package(names, rows, sheet, wide=len(frame.columns), first_width=_names_width(frame))
     if rows == 0:
         Path(path).write_bytes(stub)
         return
@@ -83,23 +84,57 @@ def write_xlsx_table(path: Path, frame: pd.DataFrame, sheet: str, texts: dict | 
     _splice(stub, Path(path), lambda: _row_batches(columns, rows))
 
 
-def _package(names: list[str], rows: int, sheet: str) -> bytes:
-    """The workbook XlsxWriter writes: header row, frozen panes and a placeholder in the last cell."""
+def _package(names: list[str], rows: int, sheet: str, wide: int, first_width: int) -> bytes:
+    """The workbook XlsxWriter writes: header row, frozen panes and a placeholder in the last cell.
+
+    Made to be read and printed as it opens: the unit column as wide as its longest name (a CJK
+    character counts two, at most 24), each score column half its header's width with the header
+    wrapped on two lines, the explanation columns (from ``wide`` on) wide; A4 landscape with the header
+    row and the unit column on every page, the scores one page wide.
+    """
     import xlsxwriter
 
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, **_WORKBOOK_OPTIONS})
     try:
         ws = book.add_worksheet(sheet)
-        bold = book.add_format({"bold": True})
+        bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         for j, name in enumerate(names):
             write_text(ws, 0, j, name, bold)
+            ws.set_column(j, j, _width(j, name, wide, first_width))
+        ws.set_row(0, 32)  # two lines of header
         ws.freeze_panes(1, 1)
+        ws.set_landscape()  # printed: the header row and the unit column on every page
+        ws.set_paper(9)  # A4
+        ws.repeat_rows(0)
+        ws.repeat_columns(0)
+        if wide == len(names):  # scores only: one page wide; explanations print across pages instead
+            ws.fit_to_pages(1, 0)
         if rows:
             ws.write_number(rows, len(names) - 1, _PLACEHOLDER)
     finally:
         book.close()
     return out.getvalue()
+
+
+def _width(j: int, name: str, wide: int, first_width: int) -> int:
+    if j >= wide:
+        return 60
+    if j == 0:
+        return min(max(_display_width(name), first_width) + 2, 24)
+    return min(max(-(-_display_width(name) // 2) + 2, 8), 16)
+
+
+def _names_width(frame: pd.DataFrame) -> int:
+    """The unit column's width: its longest text, counted as CJK (two per character)."""
+    if not len(frame.columns) or not len(frame) or frame.dtypes.iloc[0] != object:
+        return 0
+    longest = frame.iloc[:, 0].astype("string").str.len().max()
+    return 0 if pd.isna(longest) else 2 * int(longest)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _splice(stub: bytes, path: Path, batches):
