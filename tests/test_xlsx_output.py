@@ -189,3 +189,15 @@ def test_the_table_prints_with_its_header_and_units_on_every_page(tmp_path, expl
     if explain:
         first = next(c for c in ws[1] if c.value.endswith("计分说明"))  # openpyxl keys a run of columns by its first
         assert ws.column_dimensions[first.column_letter].width >= 60
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_two_columns_of_one_name_are_both_written_as_they_are(tmp_path, suffix):
+    frame = pd.DataFrame([["甲", 1.5, "x"], ["乙", 2.5, "y"]], columns=["单位", "分", "分"])
+    write_table(frame, tmp_path / f"out{suffix}")
+    if suffix == ".csv":
+        got = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig", header=None).values.tolist()
+    else:
+        got = CalamineWorkbook.from_path(tmp_path / "out.xlsx").get_sheet_by_index(0).to_python()
+    assert [list(r) for r in got] == [["单位", "分", "分"], ["甲", "1.5" if suffix == ".csv" else 1.5, "x"],
+                                      ["乙", "2.5" if suffix == ".csv" else 2.5, "y"]]

@@ -176,7 +176,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, texts: dict):
     import pyarrow.csv as pacsv
 
     names = [guard_text(str(c)) for c in [*frame.columns, *texts]]  # the header row is text from outside too
-    columns = [_arrow_column(frame[c]) for c in frame.columns]
+    columns = [_arrow_column(frame.iloc[:, j]) for j in range(len(frame.columns))]  # names may repeat
     with open(path, "wb") as out:
         out.write("\ufeff".encode("utf-8"))
         if not texts:

@@ -101,10 +101,10 @@ def check_frame_texts(frame, what: str) -> None:
     """The text columns of a table (as `score` writes it) fit the cells of a workbook."""
     import pandas as pd
 
-    for col in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[col]):
+    for j, col in enumerate(frame.columns):  # by position: two columns may share a name
+        if pd.api.types.is_numeric_dtype(frame.iloc[:, j]):
             continue
-        text = frame[col].astype("string")  # one vectorised look per column, no loop over rows
+        text = frame.iloc[:, j].astype("string")  # one vectorised look per column, no loop over rows
         bad = (text.str.contains(CONTROL.pattern, regex=True) | (text.str.len() > TEXT_MAX)).fillna(False)
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])

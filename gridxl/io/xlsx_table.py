@@ -78,7 +78,7 @@ def write_xlsx_table(path: Path, frame: pd.DataFrame, sheet: str, texts: dict | 
     from xlsxwriter.utility import xl_col_to_name
 
     letters = [xl_col_to_name(j) for j in range(len(names))]
-    columns = [_Column.of_series(frame[c], letter) for c, letter in zip(frame.columns, letters)]
+    columns = [_Column.of_series(frame.iloc[:, j], letters[j]) for j in range(len(frame.columns))]  # names may repeat
     columns += [_Column.of_texts(ArrowTexts(t), letter, name, what)
                 for (name, t), letter in zip(texts.items(), letters[len(frame.columns):])]
     _splice(stub, Path(path), lambda: _row_batches(columns, rows))
