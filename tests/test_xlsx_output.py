@@ -201,3 +201,100 @@ def test_two_columns_of_one_name_are_both_written_as_they_are(tmp_path, suffix):
         got = CalamineWorkbook.from_path(tmp_path / "out.xlsx").get_sheet_by_index(0).to_python()
     assert [list(r) for r in got] == [["单位", "分", "分"], ["甲", "1.5" if suffix == ".csv" else 1.5, "x"],
                                       ["乙", "2.5" if suffix == ".csv" else 2.5, "y"]]
+
+
+ESCAPE_LOOKALIKES = ["_x0041_x0042_", "_x005F_x0041_", "_x0041", "a_x00410_b", "__x0041__", "_x0041_"]
+
+
+def calamine_column(path, j=0) -> list:
+    return [r[j] for r in CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()[1:]]
+
+
+def test_literal_escape_sequences_read_back_as_typed(tmp_path):
+    # Excel stores a control character as _xHHHH_ and decodes every _xHHHH_ it reads; a typed one is
+    # escaped as _x005F_ — each of them, so that _x0041_x0042_ is not read back as _x0041B (XlsxWriter's
+    # rule escapes only the first). openpyxl does not decode inline strings: calamine and LibreOffice do.
+    write_table(pd.DataFrame({"单位": ESCAPE_LOOKALIKES}), tmp_path / "ours.xlsx")
+    assert calamine_column(tmp_path / "ours.xlsx") == ESCAPE_LOOKALIKES
+
+
+@slow
+def test_libreoffice_reads_literal_escape_sequences_as_typed(tmp_path):
+    soffice_or_skip()
+    from gridxl.workbook.libreoffice import convert
+
+    write_table(pd.DataFrame({"单位": ESCAPE_LOOKALIKES}), tmp_path / "ours.xlsx")
+    # as CSV: LibreOffice's own xlsx writer escapes only the first of _x0041_x0042_ (as XlsxWriter does)
+    (saved,) = convert([tmp_path / "ours.xlsx"], tmp_path / "lo", to="csv:Text - txt - csv (StarCalc):44,34,76")
+    assert saved.read_text(encoding="utf-8").split()[1:] == ESCAPE_LOOKALIKES
+
+
+def test_the_cell_limit_counts_an_emoji_as_two(tmp_path):
+    from gridxl.io.sheet_text import TextError
+    write_table(pd.DataFrame({"单位": ["a" + "😀" * 16383]}), tmp_path / "fits.xlsx")  # 32,767 UTF-16 units
+    assert cells(tmp_path / "fits.xlsx")["A2"][0] == "a" + "😀" * 16383
+    with pytest.raises(TextError, match="32768 characters"):
+        write_table(pd.DataFrame({"单位": ["😀" * 16384]}), tmp_path / "long.xlsx")
+    assert not (tmp_path / "long.xlsx").exists()
+
+
+def test_a_table_without_columns_is_an_empty_sheet(tmp_path):
+    write_table(pd.DataFrame(index=range(3)), tmp_path / "none.xlsx")
+    assert cells(tmp_path / "none.xlsx") == {}
+
+
+def test_complex_numbers_are_written_as_their_text_not_cut_to_the_real_part(tmp_path):
+    write_table(pd.DataFrame({"单位": ["甲"], "值": [1 + 2j]}), tmp_path / "c.xlsx")
+    assert cells(tmp_path / "c.xlsx")["B2"] == ("(1+2j)", "s", False)
+
+
+def test_a_batch_past_arrows_2_gib_is_built_in_halves(tmp_path, monkeypatch):
+    real = xlsx_table._rows_xml_once
+    sizes = []
+
+    def capped(columns, start, stop):  # stands in for a batch of long texts: over 3 rows "passes 2 GiB"
+        if stop - start > 3:
+            raise xlsx_table.pa.ArrowCapacityError("array cannot contain more than 2147483646 bytes")
+        sizes.append(stop - start)
+        return real(columns, start, stop)
+    monkeypatch.setattr(xlsx_table, "_rows_xml_once", capped)
+    frame = pd.DataFrame({"单位": [f"单位{i}" for i in range(20)], "分": np.arange(20.0)})
+    write_table(frame, tmp_path / "halves.xlsx")
+    got = cells(tmp_path / "halves.xlsx")
+    assert [got[f"A{i + 2}"][0] for i in range(20)] == frame["单位"].tolist() and sum(sizes) == 20
+
+
+def test_zip64_only_when_the_sheet_needs_it(tmp_path, monkeypatch):
+    frame = pd.DataFrame({"单位": [f"单位{i}" for i in range(50)], "分": np.arange(50.0)})
+    write_table(frame, tmp_path / "small.xlsx")
+    assert zip64_parts(tmp_path / "small.xlsx") == []
+    # past zipfile's limit (scaled down) on a sheet whose first rows promised less: written again as ZIP64
+    real = xlsx_table._write_package
+
+    calls = []
+
+    def limited(*args):
+        calls.append(args[-1])  # zip64 or not
+        limit = zipfile.ZIP64_LIMIT
+        zipfile.ZIP64_LIMIT = 2000
+        try:
+            return real(*args)
+        finally:
+            zipfile.ZIP64_LIMIT = limit
+    monkeypatch.setattr(xlsx_table, "_write_package", limited)
+    write_table(frame, tmp_path / "big.xlsx")
+    assert calls == [False, True] and "xl/worksheets/sheet1.xml" in zip64_parts(tmp_path / "big.xlsx")
+    assert calamine_column(tmp_path / "big.xlsx") == frame["单位"].tolist()
+
+
+def zip64_parts(path) -> list[str]:
+    """The parts whose local header asks for ZIP64 (version needed 4.5), as Excel reads them."""
+    import struct
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        out = []
+        for info in z.infolist():
+            z.fp.seek(info.header_offset)
+            if struct.unpack("<4sH", z.fp.read(6))[1] >= 45:
+                out.append(info.filename)
+        return out

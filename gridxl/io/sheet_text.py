@@ -67,8 +67,9 @@ def check_text(value, what: str) -> str:
     if bad:
         raise TextError(f"{what} {_show(text)}: contains the control character U+{ord(bad.group()):04X}, "
                         f"which Excel cannot store; remove it")
-    if len(text) > TEXT_MAX:
-        raise TextError(f"{what}: {len(text)} characters; an Excel cell holds at most {TEXT_MAX}")
+    if utf16_length(text) > TEXT_MAX:
+        raise TextError(f"{what}: {utf16_length(text)} characters (an emoji counts two); an Excel cell holds at "
+                        f"most {TEXT_MAX}")
     return text
 
 
@@ -86,6 +87,15 @@ def check_sheet_name(name: str, what: str) -> str:
     return name
 
 
+ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def utf16_length(text: str) -> int:
+    """The length Excel counts (UTF-16 units): a character beyond U+FFFF, such as an emoji, is two."""
+    n = len(text)
+    return n if n <= TEXT_MAX // 2 else n + len(ASTRAL.findall(text))
+
+
 def _show(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "…")
 
@@ -93,7 +103,7 @@ def _show(text: str) -> str:
 def check_texts(values, what: str) -> None:
     """Every text of ``values`` (unit names, a column) fits a cell; a TextError naming the first that does not."""
     for i, v in enumerate(values):
-        if isinstance(v, str) and (CONTROL.search(v) or len(v) > TEXT_MAX):
+        if isinstance(v, str) and (CONTROL.search(v) or utf16_length(v) > TEXT_MAX):
             check_text(v, f"{what} #{i + 1}")
 
 
@@ -105,7 +115,10 @@ def check_frame_texts(frame, what: str) -> None:
         if pd.api.types.is_numeric_dtype(frame.iloc[:, j]):
             continue
         text = frame.iloc[:, j].astype("string")  # one vectorised look per column, no loop over rows
-        bad = (text.str.contains(CONTROL.pattern, regex=True) | (text.str.len() > TEXT_MAX)).fillna(False)
+        length = text.str.len()
+        if (length > TEXT_MAX // 2).any():  # Excel counts UTF-16 units: a character beyond U+FFFF is two
+            length = length + text.str.count(ASTRAL.pattern)
+        bad = (text.str.contains(CONTROL.pattern, regex=True) | (length > TEXT_MAX)).fillna(False)
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
             check_text(text.iloc[i], f"{what}, column {col}, row #{i + 1}")

@@ -36,6 +36,7 @@ MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header row included
 MAX_COLUMNS = 16_384
 BATCH_ROWS = 1 << 15
 _COMPRESS_LEVEL = 6  # zlib's default, as XlsxWriter's (level 1: 1 s faster on 100,000 explained rows, 25% larger)
+_ZIP64_FROM = 1 << 30  # estimated sheet bytes from which its part is ZIP64 (zipfile's limit is 2 GiB)
 _PLACEHOLDER = 987654321.125  # a number: its <v> is in the sheet part (a text would be in sharedStrings)
 _PLACEHOLDER_XML = b"<v>987654321.125</v>"
 _SHEET_PART = "xl/worksheets/sheet1.xml"
@@ -71,8 +72,11 @@ def write_xlsx_table(path: Path, frame: pd.DataFrame, sheet: str, texts: dict | 
     if len(names) > MAX_COLUMNS:
         raise TableTooLarge(_("{what}: {columns:,} columns; an .xlsx sheet holds at most {limit:,}").format(
             what=what, columns=len(names), limit=MAX_COLUMNS))
+    for name, t in texts.items():
+        if t.n != rows:  # a caller's mistake, not the user's: never cut or pad a column silently
+            raise ValueError(f"texts column {name!r} has {t.n} rows, the table {rows}")
     stub = _package(names, rows, sheet, wide=len(frame.columns), first_width=_names_width(frame))
-    if rows == 0:
+    if rows == 0 or not names:
         Path(path).write_bytes(stub)
         return
     from xlsxwriter.utility import xl_col_to_name
@@ -110,7 +114,7 @@ def _package(names: list[str], rows: int, sheet: str, wide: int, first_width: in
         ws.repeat_columns(0)
         if wide == len(names):  # scores only: one page wide; explanations print across pages instead
             ws.fit_to_pages(1, 0)
-        if rows:
+        if rows and names:
             ws.write_number(rows, len(names) - 1, _PLACEHOLDER)
     finally:
         book.close()
@@ -127,7 +131,7 @@ def _width(j: int, name: str, wide: int, first_width: int) -> int:
 
 def _names_width(frame: pd.DataFrame) -> int:
     """The unit column's width: its longest text, counted as CJK (two per character)."""
-    if not len(frame.columns) or not len(frame) or frame.dtypes.iloc[0] != object:
+    if not len(frame.columns) or not len(frame) or pd.api.types.is_numeric_dtype(frame.dtypes.iloc[0]):
         return 0
     longest = frame.iloc[:, 0].astype("string").str.len().max()
     return 0 if pd.isna(longest) else 2 * int(longest)
@@ -138,18 +142,39 @@ def _display_width(text: str) -> int:
 
 
 def _splice(stub: bytes, path: Path, batches):
-    """Copy the stub package to ``path``, the placeholder row of its sheet replaced by ``batches()``."""
-    with zipfile.ZipFile(io.BytesIO(stub)) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL) as dst:
-        for info in src.infolist():
-            data = src.read(info)
+    """Copy the stub package to ``path``, the placeholder row of its sheet replaced by ``batches()``.
+
+    ZIP64 only when the sheet needs it (Excel is strict about ZIP64 headers on small parts): decided
+    from the first batch's bytes a row; if the rows after it are longer still, the part is written
+    again with ZIP64 (zipfile refuses an ordinary part past 2 GiB).
+    """
+    with zipfile.ZipFile(io.BytesIO(stub)) as src:
+        parts = [(info, src.read(info)) for info in src.infolist()]
+    head, tail = _around_placeholder(dict((i.filename, d) for i, d in parts)[_SHEET_PART])
+    rows = batches()
+    first, covered, total = next(rows)
+    estimate = len(head) + len(tail) + len(first) / max(covered, 1) * total
+    for zip64 in ([True] if estimate > _ZIP64_FROM else [False, True]):
+        try:
+            _write_package(path, parts, head, tail, first, rows, zip64)
+            return
+        except RuntimeError as exc:  # zipfile: "File size too large, try using force_zip64"
+            if zip64 or "force_zip64" not in str(exc):
+                raise
+            rows = batches()
+            first, _covered, _total = next(rows)
+
+
+def _write_package(path: Path, parts, head: bytes, tail: bytes, first, rows, zip64: bool):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL) as dst:
+        for info, data in parts:
             if info.filename != _SHEET_PART:
                 dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            head, tail = _around_placeholder(data)
-            with dst.open(info.filename, "w", force_zip64=True) as part:  # the archive's method and level
+            with dst.open(info.filename, "w", force_zip64=zip64) as part:  # the archive's method and level
                 part.write(head)
-                for chunk in batches():
+                part.write(first)
+                for chunk, _covered, _total in rows:
                     part.write(chunk)
                 part.write(tail)
 
@@ -164,19 +189,32 @@ def _around_placeholder(sheet_xml: bytes) -> tuple[bytes, bytes]:
 
 
 def _row_batches(columns: list["_Column"], rows: int):
-    """The <row> elements for rows 2 .. rows+1, as bytes, a batch at a time (the next built while one is written)."""
+    """(bytes, rows covered, all rows): the <row> elements for rows 2 .. rows+1, a batch at a time,
+    the next batch built while one is written."""
     starts = list(range(0, rows, BATCH_ROWS))
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(_rows_xml, columns, starts[0], min(starts[0] + BATCH_ROWS, rows))
         for i, _start in enumerate(starts):
-            chunk = pending.result()
+            chunks = pending.result()
             if i + 1 < len(starts):
                 nxt = starts[i + 1]
                 pending = pool.submit(_rows_xml, columns, nxt, min(nxt + BATCH_ROWS, rows))
-            yield chunk
+            for chunk, covered in chunks:
+                yield chunk, covered, rows
 
 
-def _rows_xml(columns: list["_Column"], start: int, stop: int) -> memoryview:
+def _rows_xml(columns: list["_Column"], start: int, stop: int) -> list[tuple[memoryview, int]]:
+    """(XML, rows) for the rows; a batch whose text passes Arrow's 2 GiB a string array is built in halves."""
+    try:
+        return [(_rows_xml_once(columns, start, stop), stop - start)]
+    except pa.ArrowCapacityError:
+        if stop - start < 2:
+            raise
+        mid = (start + stop) // 2
+        return _rows_xml(columns, start, mid) + _rows_xml(columns, mid, stop)
+
+
+def _rows_xml_once(columns: list["_Column"], start: int, stop: int) -> memoryview:
     numbers_ = pa.array(np.arange(start + 2, stop + 2, dtype=np.int64)).cast(pa.string())
     cells = [c.cells(start, stop, numbers_) for c in columns]
     row = pc.binary_join_element_wise('<row r="', numbers_, '">', *cells, "</row>", "",
@@ -187,8 +225,11 @@ def _rows_xml(columns: list["_Column"], start: int, stop: int) -> memoryview:
         present = valid if present is None else pc.or_(present, valid)
     if not pc.all(present).as_py():
         row = row.filter(present)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(row)], type=pa.int32()), row), "")
-    return memoryview(joined[0].as_buffer()) if len(row) else memoryview(b"")
+    if not len(row):
+        return memoryview(b"")
+    _validity, offsets, data = row.buffers()  # the rows' bytes lie end to end in the data buffer: no copy
+    ends = np.frombuffer(offsets, dtype=np.int32, count=len(row) + 1, offset=4 * row.offset)
+    return memoryview(data)[int(ends[0]):int(ends[-1])]
 
 
 class _Column:
@@ -201,7 +242,7 @@ class _Column:
     def of_series(cls, col: pd.Series, letter: str) -> "_Column":
         if pd.api.types.is_bool_dtype(col):
             return cls(letter, boolean=pa.array(col.to_numpy(dtype=object, na_value=None), type=pa.bool_()))
-        if pd.api.types.is_numeric_dtype(col):
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_complex_dtype(col):
             return cls(letter, number=_finite(col.to_numpy(dtype=float, na_value=np.nan)))
         values = col.to_numpy(dtype=object, na_value=None)
         return cls(letter, **_by_type(values))
@@ -241,7 +282,8 @@ class _Column:
 
 def _text_cells(ref: str, row_numbers, text) -> pa.Array:
     """Inline string cells, escaped as Excel reads them: _xHHHH_ for control characters, then XML entities."""
-    text = pc.replace_substring_regex(text, r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1")  # a literal _x0041_ stays literal
+    # a literal _x0041_ stays literal; every _xHHHH is escaped, so that _x0041_x0042_ does too
+    text = pc.replace_substring_regex(text, r"_(x[0-9a-fA-F]{4})", r"_x005F_\1")
     if pc.any(pc.match_substring_regex(text, _CONTROL)).as_py():
         for code in [*range(0x00, 0x09), *range(0x0B, 0x20)]:
             text = pc.replace_substring(text, chr(code), f"_x{code:04X}_")
@@ -256,7 +298,10 @@ def _text_cells(ref: str, row_numbers, text) -> pa.Array:
 
 def _check_batch(text, start: int, what: str):
     """An explanation that a cell cannot hold (no such text is expected: the words come from the scheme)."""
-    bad = pc.or_(pc.match_substring_regex(text, _REFUSED), pc.greater(pc.utf8_length(text), TEXT_MAX))
+    length = pc.utf8_length(text)
+    if pc.any(pc.greater(length, TEXT_MAX // 2)).as_py():  # Excel counts UTF-16 units: an emoji is two
+        length = pc.add(length, pc.count_substring_regex(text, r"[\x{10000}-\x{10FFFF}]"))
+    bad = pc.or_(pc.match_substring_regex(text, _REFUSED), pc.greater(length, TEXT_MAX))
     bad = pc.fill_null(bad, False)
     if pc.any(bad).as_py():
         i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
