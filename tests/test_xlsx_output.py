@@ -298,3 +298,16 @@ def zip64_parts(path) -> list[str]:
             if struct.unpack("<4sH", z.fp.read(6))[1] >= 45:
                 out.append(info.filename)
         return out
+
+
+def test_the_re2_character_classes_are_their_python_twins():
+    """pyarrow's kernels take RE2; the refusals (control characters, UTF-16 length) must not drift apart."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from gridxl.core.scheme_checks import CONTROL
+    from gridxl.io.sheet_text import ASTRAL, ASTRAL_RE2, CONTROL_RE2
+    chars = [chr(c) for c in [*range(0xD800), *range(0xE000, 0x10000), 0x10000, 0x1F600, 0x10FFFF]]
+    arrow = pa.array(chars)
+    assert pc.match_substring_regex(arrow, CONTROL_RE2).to_pylist() == [bool(CONTROL.search(c)) for c in chars]
+    assert pc.match_substring_regex(arrow, ASTRAL_RE2).to_pylist() == [bool(ASTRAL.search(c)) for c in chars]

@@ -28,6 +28,12 @@ def _column(x, n: int | None = None) -> np.ndarray:
 _type_of = np.frompyfunc(type, 1, 1)
 
 
+def value_types(values: np.ndarray) -> tuple[np.ndarray, list[type]]:
+    """(code per value, the types): a column holds few types (float, str), so each is tested once."""
+    codes, kinds = pd.factorize(_type_of(values)) if len(values) else (np.zeros(0, dtype=np.intp), [])
+    return codes, list(kinds)
+
+
 def _is_number_type(t: type) -> bool:
     return issubclass(t, (int, float, np.floating, np.integer)) and not issubclass(t, bool)
 
@@ -38,8 +44,7 @@ def numbers(x) -> np.ndarray:
     if a.dtype != object:
         return a.astype(float)
     flat = a.reshape(-1)
-    # A column holds few types (float, str): test each type once, then select rows by its code.
-    codes, kinds = pd.factorize(_type_of(flat))
+    codes, kinds = value_types(flat)
     keep = np.isin(codes, [i for i, t in enumerate(kinds) if _is_number_type(t)])
     out = np.full(len(flat), np.nan)
     out[keep] = flat[keep].astype(float)
@@ -159,6 +164,15 @@ def measure_cell(scheme: Scheme, key: str) -> Expr:
     return IfBlank(blank_when(scheme, comp.measure.fields()), comp.measure_cell())
 
 
+def rounded_measure(comp, env, n: int) -> np.ndarray:
+    """An indicator's measured value to COMPARE_DIGITS decimals, as ranks and explanations compare it;
+    NaN where it is not a finite number (a zero denominator)."""
+    with np.errstate(all="ignore"):
+        measure = np.broadcast_to(numbers(comp.measure_value().evaluate(env)), (n,)).copy()
+    measure[~np.isfinite(measure)] = np.nan
+    return measure
+
+
 def measure_numbers(scheme: Scheme, key: str, env, n: int) -> np.ndarray:
     """What :func:`measure_cell` shows, as floats with NaN for "" (no inputs, or a zero denominator).
 
@@ -166,13 +180,12 @@ def measure_numbers(scheme: Scheme, key: str, env, n: int) -> np.ndarray:
     objects, which costs more than the measure itself.
     """
     comp = scheme.compiled()[key]
+    value = rounded_measure(comp, env, n)
     with np.errstate(all="ignore"):
-        value = np.broadcast_to(numbers(comp.measure_value().evaluate(env)), (n,)).copy()
         shows_blank = np.asarray(blank_when(scheme, comp.measure.fields()).evaluate(env), dtype=bool)
         if comp.zero_guard is not None:
             shows_blank = shows_blank | np.asarray(comp.zero_guard.evaluate(env), dtype=bool)
     value[np.broadcast_to(shows_blank, (n,))] = np.nan
-    value[~np.isfinite(value)] = np.nan
     return value
 
 

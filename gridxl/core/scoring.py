@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .cells import GridAverage, flag_cell, grade_cell, measure_numbers, numbers, score_cell, stars_cell, \
-    total_cell
+from .cells import GridAverage, flag_cell, grade_cell, measure_numbers, numbers, rounded_measure, score_cell, \
+    stars_cell, total_cell
 from .expr import Env, ExprError
 from .explain import explain_columns, explain_table
 from .ranks import DENSE_RANK, CompetitionRank
@@ -60,15 +60,6 @@ def field_env(scheme: Scheme, frame: pd.DataFrame, level: str = "unit") -> dict[
         if f.level == level:
             env[f.key] = _column(frame, f.key, f.type)
     return env
-
-
-def rounded_measure(comp, env: Env, n: int) -> np.ndarray:
-    """An indicator's measured value to COMPARE_DIGITS decimals, as ranks and explanations compare it."""
-    with np.errstate(all="ignore"):
-        measure = np.broadcast_to(
-            np.asarray(comp.measure_value().evaluate(env), dtype=float), (n,)).copy()
-    measure[~np.isfinite(measure)] = np.nan  # a zero denominator: no value (a "" cell)
-    return measure
 
 
 def evaluate_indicators(scheme: Scheme, fields: dict[str, np.ndarray], n: int, level: str = "unit",

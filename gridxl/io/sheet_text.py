@@ -15,6 +15,7 @@ before any output is written.
 from __future__ import annotations
 
 import re
+import unicodedata
 import weakref
 
 _RECORDED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -88,12 +89,20 @@ def check_sheet_name(name: str, what: str) -> str:
 
 
 ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+# the same two classes in RE2's syntax, for pyarrow's kernels (tests hold each equal to its twin)
+CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{fffe}\x{ffff}]"
+ASTRAL_RE2 = r"[\x{10000}-\x{10FFFF}]"
 
 
 def utf16_length(text: str) -> int:
     """The length Excel counts (UTF-16 units): a character beyond U+FFFF, such as an emoji, is two."""
     n = len(text)
     return n if n <= TEXT_MAX // 2 else n + len(ASTRAL.findall(text))
+
+
+def display_width(text) -> int:
+    """Characters as Excel column widths count them: CJK and full-width ones count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
 def _show(text: str) -> str:

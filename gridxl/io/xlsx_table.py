@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import numbers
-import unicodedata
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,8 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gridxl.core.cells import value_types
 from gridxl.i18n import _
-from gridxl.io.sheet_text import TEXT_MAX, TextError, check_text
+from gridxl.io.sheet_text import ASTRAL_RE2, CONTROL_RE2, TEXT_MAX, TextError, check_text, display_width
 from gridxl.io.text_columns import ArrowTexts
 
 MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header row included
@@ -42,7 +42,6 @@ _PLACEHOLDER_XML = b"<v>987654321.125</v>"
 _SHEET_PART = "xl/worksheets/sheet1.xml"
 _WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 _CONTROL = r"[\x00-\x08\x0b-\x1f]"  # what Excel stores as _xHHHH_ (XlsxWriter's rule: CR too)
-_REFUSED = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{fffe}\x{ffff}]"  # scheme_checks.CONTROL, in RE2
 _EDGE_SPACE = r"^[\s\p{Zs}\x{85}\x{2028}\x{2029}]|[\s\p{Zs}\x{85}\x{2028}\x{2029}]$"  # Python's \s, in RE2
 
 
@@ -125,8 +124,8 @@ def _width(j: int, name: str, wide: int, first_width: int) -> int:
     if j >= wide:
         return 60
     if j == 0:
-        return min(max(_display_width(name), first_width) + 2, 24)
-    return min(max(-(-_display_width(name) // 2) + 2, 8), 16)
+        return min(max(display_width(name), first_width) + 2, 24)
+    return min(max(-(-display_width(name) // 2) + 2, 8), 16)
 
 
 def _names_width(frame: pd.DataFrame) -> int:
@@ -135,10 +134,6 @@ def _names_width(frame: pd.DataFrame) -> int:
         return 0
     longest = frame.iloc[:, 0].astype("string").str.len().max()
     return 0 if pd.isna(longest) else 2 * int(longest)
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _splice(stub: bytes, path: Path, batches):
@@ -300,8 +295,8 @@ def _check_batch(text, start: int, what: str):
     """An explanation that a cell cannot hold (no such text is expected: the words come from the scheme)."""
     length = pc.utf8_length(text)
     if pc.any(pc.greater(length, TEXT_MAX // 2)).as_py():  # Excel counts UTF-16 units: an emoji is two
-        length = pc.add(length, pc.count_substring_regex(text, r"[\x{10000}-\x{10FFFF}]"))
-    bad = pc.or_(pc.match_substring_regex(text, _REFUSED), pc.greater(length, TEXT_MAX))
+        length = pc.add(length, pc.count_substring_regex(text, ASTRAL_RE2))
+    bad = pc.or_(pc.match_substring_regex(text, CONTROL_RE2), pc.greater(length, TEXT_MAX))
     bad = pc.fill_null(bad, False)
     if pc.any(bad).as_py():
         i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
@@ -314,14 +309,10 @@ def _finite(values: np.ndarray) -> pa.Array:
     return pa.array(values, mask=~np.isfinite(values), type=pa.float64())
 
 
-_type_of = np.frompyfunc(type, 1, 1)
-
-
 def _by_type(values: np.ndarray) -> dict:
     """An object column split by the type of each value (one pass per type present, not per value)."""
     n = len(values)
-    kinds = pd.Series(_type_of(values)) if n else pd.Series([], dtype=object)
-    codes, types = pd.factorize(kinds)
+    codes, types = value_types(values)
     number = np.full(n, np.nan)
     text = np.full(n, None, dtype=object)
     boolean = np.full(n, None, dtype=object)

@@ -17,6 +17,7 @@ from ..core.excel_math import format_number
 from ..core.scheme import UNIT_KEY
 from gridxl.io.outputs import atomic_path, refuse_overwrite
 from gridxl.io.xlsx_table import write_text
+from gridxl.io.sheet_text import display_width
 from gridxl.engine.cached_values import col_letters
 
 RANKING, CHART = "排名", "总分图"
@@ -159,9 +160,6 @@ def _figures_sheet(wb, b: Bulletin, f):
     _a4_landscape(fs, 1, 0)
 
 
-def display_width(text: str) -> int:
-    import unicodedata
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def write_xlsx(b: Bulletin, path: str | Path, inputs=()) -> Path:

@@ -21,10 +21,10 @@ workbook default), a pixel is 0.75 pt, times ``WIDTH_SAFETY`` for LibreOffice; a
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 
 from gridxl.engine.cached_values import col_letters
+from gridxl.io.sheet_text import display_width
 
 # printable area of an A4 page with the margins below, in points, with a little room to spare
 MARGIN_SIDE, MARGIN_TOP = 0.4, 0.5  # inches
@@ -36,11 +36,6 @@ DEFAULT_ROW_PT = 15.0
 LINE_PT = {9: 12.5, 10: 13.5, 11: 15.0, 16: 21.0}  # a wrapped line of text at each font size
 MAX_ROW_PT = 409.0  # Excel's limit
 FOOTER = "&L&A&R第 &P 页，共 &N 页"
-
-
-def display_width(text: str) -> int:
-    """Characters as Excel widths count them: CJK and full-width ones count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
 # LibreOffice prints columns about a fifth wider than Excel's 7w + 5 px rule (measured on these templates);

@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from gridxl.workbook.template_plan import Column
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+from gridxl.io.sheet_text import display_width
 
 
 def _styles():
